@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: MIT
+// Every layer, and the Sequential container.
+#pragma once
+
+#include "layers/activation.hpp"
+#include "layers/batch_norm.hpp"
+#include "layers/conv2d.hpp"
+#include "layers/dropout.hpp"
+#include "layers/embedding.hpp"
+#include "layers/layer.hpp"
+#include "layers/linear.hpp"
+#include "layers/reshape.hpp"
+#include "layers/sequential.hpp"

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: MIT
+// BatchNorm over (N, C) or (N, C, H, W) inputs: batch statistics in train mode, running statistics in eval mode.
+#pragma once
+
+#include "layer.hpp"
+
+#include <cmath>
+
+namespace ganpp {
+
+/// Batch normalization (Ioffe & Szegedy 2015) with a learned scale and shift per channel. Statistics are taken per
+/// channel over the batch (and the spatial positions for 4-d inputs). Running statistics follow PyTorch:
+/// running = (1 - momentum) * running + momentum * batch, with the unbiased batch variance.
+template <typename Scalar = float>
+class BatchNorm : public Layer<Scalar> {
+ public:
+  explicit BatchNorm(Index channels, double eps = 1e-5, double momentum = 0.1)
+      : channels_(channels), eps_(eps), momentum_(momentum),
+        gamma_(Shape{channels}, Scalar(1)), gamma_grad_(Shape{channels}), beta_(Shape{channels}), beta_grad_(Shape{channels}),
+        running_mean_(Shape{channels}), running_var_(Shape{channels}, Scalar(1)), mean_(Shape{channels}), inv_std_(Shape{channels}) {
+    if (channels < 1) throw argument_error("BatchNorm::BatchNorm(): channels must be positive, got " + std::to_string(channels));
+    if (!(eps > 0)) throw argument_error("BatchNorm::BatchNorm(): eps must be positive");
+    if (!(momentum >= 0 && momentum <= 1)) throw argument_error("BatchNorm::BatchNorm(): momentum must be in [0, 1]");
+  }
+  std::string name() const override { return "BatchNorm(" + std::to_string(channels_) + ")"; }
+  Shape output_shape(const Shape& in) const override {
+    this->require((in.rank() == 2 || in.rank() == 4) && in[1] == channels_, in, [&] { return std::string("(N, " + std::to_string(channels_) + ") or (N, " + std::to_string(channels_) + ", H, W)"); });
+    return in;
+  }
+
+  const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
+    output_.resize(output_shape(x.shape()));
+    const Index n_batch = x.dim(0), plane = x.rank() == 4 ? x.dim(2) * x.dim(3) : 1, count = n_batch * plane;
+    if (this->training_ && count < 2)
+      throw argument_error(name() + "::forward(): train mode needs more than one value per channel, got input of shape " + x.shape().str());
+    const Index stride = channels_ * plane;
+    const bool train = this->training_;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (count * channels_ > 32768)
+#endif
+    for (Index c = 0; c < channels_; ++c) {
+      Scalar mean, inv_std;
+      if (train) {
+        // Two passes in double: exact enough for float inputs and free of catastrophic cancellation.
+        double sum = 0;
+        for (Index n = 0; n < n_batch; ++n) {
+          const Scalar* p = x.data() + n * stride + c * plane;
+          for (Index i = 0; i < plane; ++i) sum += p[i];
+        }
+        const double m = sum / static_cast<double>(count);
+        double sq = 0;
+        for (Index n = 0; n < n_batch; ++n) {
+          const Scalar* p = x.data() + n * stride + c * plane;
+          for (Index i = 0; i < plane; ++i) sq += (p[i] - m) * (p[i] - m);
+        }
+        const double var = sq / static_cast<double>(count);
+        mean = static_cast<Scalar>(m);
+        inv_std = static_cast<Scalar>(1.0 / std::sqrt(var + eps_));
+        running_mean_[c] = static_cast<Scalar>((1 - momentum_) * running_mean_[c] + momentum_ * m);
+        running_var_[c] = static_cast<Scalar>((1 - momentum_) * running_var_[c] + momentum_ * sq / static_cast<double>(count - 1));
+      } else {
+        mean = running_mean_[c];
+        inv_std = static_cast<Scalar>(1.0 / std::sqrt(static_cast<double>(running_var_[c]) + eps_));
+      }
+      mean_[c] = mean;
+      inv_std_[c] = inv_std;
+      const Scalar scale = gamma_[c] * inv_std, shift = beta_[c] - mean * scale;
+      for (Index n = 0; n < n_batch; ++n) {
+        const Scalar* p = x.data() + n * stride + c * plane;
+        Scalar* q = output_.data() + n * stride + c * plane;
+        for (Index i = 0; i < plane; ++i) q[i] = p[i] * scale + shift;
+      }
+    }
+    input_ = &x;
+    used_batch_stats_ = train;
+    return output_;
+  }
+
+  const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
+    GANPP_ASSERT(input_ != nullptr);
+    this->check_grad(dy, output_.shape());
+    const Tensor<Scalar>& x = *input_;
+    grad_input_.resize(x.shape());
+    const Index n_batch = x.dim(0), plane = x.rank() == 4 ? x.dim(2) * x.dim(3) : 1, count = n_batch * plane;
+    const Index stride = channels_ * plane;
+    const bool frozen = this->frozen_;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (count * channels_ > 32768)
+#endif
+    for (Index c = 0; c < channels_; ++c) {
+      const Scalar mean = mean_[c], inv_std = inv_std_[c];
+      double sum_dy = 0, sum_dy_xhat = 0;
+      for (Index n = 0; n < n_batch; ++n) {
+        const Scalar* p = x.data() + n * stride + c * plane;
+        const Scalar* g = dy.data() + n * stride + c * plane;
+        for (Index i = 0; i < plane; ++i) {
+          sum_dy += g[i];
+          sum_dy_xhat += g[i] * (p[i] - mean) * inv_std;
+        }
+      }
+      if (!frozen) {
+        gamma_grad_[c] += static_cast<Scalar>(sum_dy_xhat);
+        beta_grad_[c] += static_cast<Scalar>(sum_dy);
+      }
+      const Scalar k = gamma_[c] * inv_std;
+      // With batch statistics the mean and variance depend on x too; with running statistics they are constants.
+      const Scalar mean_dy = used_batch_stats_ ? static_cast<Scalar>(sum_dy / static_cast<double>(count)) : Scalar(0);
+      const Scalar mean_dy_xhat = used_batch_stats_ ? static_cast<Scalar>(sum_dy_xhat / static_cast<double>(count)) : Scalar(0);
+      for (Index n = 0; n < n_batch; ++n) {
+        const Scalar* p = x.data() + n * stride + c * plane;
+        const Scalar* g = dy.data() + n * stride + c * plane;
+        Scalar* d = grad_input_.data() + n * stride + c * plane;
+        for (Index i = 0; i < plane; ++i) d[i] = k * (g[i] - mean_dy - (p[i] - mean) * inv_std * mean_dy_xhat);
+      }
+    }
+    return grad_input_;
+  }
+
+  std::vector<Parameter<Scalar>> parameters() override { return {{"weight", &gamma_, &gamma_grad_}, {"bias", &beta_, &beta_grad_}}; }
+  std::vector<Buffer<Scalar>> buffers() override { return {{"running_mean", &running_mean_}, {"running_var", &running_var_}}; }
+  void reset_parameters(Init scheme, Rng& rng) override {
+    if (scheme == Init::dcgan) rng.fill_normal(gamma_, 1.0, 0.02);
+    else gamma_.fill(Scalar(1));
+    beta_.set_zero();
+  }
+
+ private:
+  Index channels_;
+  double eps_, momentum_;
+  Tensor<Scalar> gamma_, gamma_grad_, beta_, beta_grad_, running_mean_, running_var_, mean_, inv_std_;
+  Tensor<Scalar> output_, grad_input_;
+  const Tensor<Scalar>* input_ = nullptr;
+  bool used_batch_stats_ = true;
+};
+
+}  // namespace ganpp

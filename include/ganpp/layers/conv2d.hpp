@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: MIT
+// Conv2d: 2-d convolution over NCHW inputs as im2col plus one batched GEMM.
+#pragma once
+
+#include "../detail/im2col.hpp"
+#include "layer.hpp"
+
+namespace ganpp {
+
+/// Options shared by Conv2d and ConvTranspose2d, in PyTorch's order and meaning.
+struct ConvOptions {
+  Index in_channels, out_channels, kernel;
+  Index stride = 1, padding = 0;
+  Index output_padding = 0;  ///< ConvTranspose2d only: extra rows/columns on the bottom/right of the output.
+  bool bias = true;
+
+  ConvOptions(Index in, Index out, Index k) : in_channels(in), out_channels(out), kernel(k) {}
+  ConvOptions& with_stride(Index s) { stride = s; return *this; }
+  ConvOptions& with_padding(Index p) { padding = p; return *this; }
+  ConvOptions& with_output_padding(Index p) { output_padding = p; return *this; }
+  ConvOptions& with_bias(bool b) { bias = b; return *this; }
+};
+
+namespace detail {
+inline std::string conv_name(const char* kind, const ConvOptions& o) {
+  std::string s = std::string(kind) + "(" + std::to_string(o.in_channels) + " -> " + std::to_string(o.out_channels) +
+                  ", k" + std::to_string(o.kernel) + " s" + std::to_string(o.stride) + " p" + std::to_string(o.padding);
+  if (o.output_padding) s += " op" + std::to_string(o.output_padding);
+  return s + ")";
+}
+inline void check_conv_options(const char* kind, const ConvOptions& o) {
+  if (o.in_channels < 1 || o.out_channels < 1 || o.kernel < 1 || o.stride < 1 || o.padding < 0 || o.output_padding < 0)
+    throw argument_error(std::string(kind) + "::" + kind + "(): channels, kernel and stride must be positive and padding non-negative in " + conv_name(kind, o));
+}
+}  // namespace detail
+
+/// 2-d convolution (cross-correlation, as in PyTorch). Input (N, Cin, H, W); weight (Cout, Cin, k, k).
+template <typename Scalar = float>
+class Conv2d : public Layer<Scalar> {
+ public:
+  explicit Conv2d(const ConvOptions& o)
+      : o_(o), weight_(Shape{o.out_channels, o.in_channels, o.kernel, o.kernel}), weight_grad_(weight_.shape()),
+        bias_(Shape{o.bias ? o.out_channels : 0}), bias_grad_(bias_.shape()) {
+    detail::check_conv_options("Conv2d", o);
+    if (o.output_padding != 0) throw argument_error("Conv2d::Conv2d(): output_padding applies to ConvTranspose2d only");
+    Rng rng(0);
+    reset_parameters(Init::torch_default, rng);
+  }
+
+  std::string name() const override { return detail::conv_name("Conv2d", o_); }
+  Shape output_shape(const Shape& in) const override {
+    this->require(in.rank() == 4 && in[1] == o_.in_channels && in[2] + 2 * o_.padding >= o_.kernel && in[3] + 2 * o_.padding >= o_.kernel, in, [&] { return std::string("(N, " + std::to_string(o_.in_channels) + ", H, W) with H, W + 2*padding >= kernel"); });
+    return Shape{in[0], o_.out_channels, (in[2] + 2 * o_.padding - o_.kernel) / o_.stride + 1, (in[3] + 2 * o_.padding - o_.kernel) / o_.stride + 1};
+  }
+
+  const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
+    const Shape out = output_shape(x.shape());
+    geom_ = {o_.in_channels, x.dim(2), x.dim(3), o_.kernel, o_.stride, o_.padding, out[2], out[3]};
+    batch_ = x.dim(0);
+    const Index line = batch_ * geom_.grid();
+    cols_.resize(Shape{line, geom_.rows()});
+    detail::im2col(x.data(), batch_, geom_, cols_.data());
+    // (N*grid x Cin*k*k) * (Cin*k*k x Cout): one GEMM for the whole batch, output channel-major.
+    channel_major_.resize(Shape{o_.out_channels, line});
+    channel_major_.matrix(line, o_.out_channels).noalias() = cols_.matrix(line, geom_.rows()) * weights();
+    output_.resize(out);
+    detail::cnhw_to_nchw(channel_major_.data(), batch_, o_.out_channels, geom_.grid(), output_.data());
+    if (o_.bias) add_channel_bias(output_, bias_);
+    input_shape_ = x.shape();
+    return output_;
+  }
+
+  const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
+    this->check_grad(dy, output_.shape());
+    const Index line = batch_ * geom_.grid();
+    channel_major_.resize(Shape{o_.out_channels, line});
+    detail::nchw_to_cnhw(dy.data(), batch_, o_.out_channels, geom_.grid(), channel_major_.data());
+    auto dy_cm = channel_major_.matrix(line, o_.out_channels);
+    if (!this->frozen_) {
+      weight_grad_.matrix(geom_.rows(), o_.out_channels).noalias() += cols_.matrix(line, geom_.rows()).transpose() * dy_cm;
+      if (o_.bias) bias_grad_.array() += dy_cm.colwise().sum().transpose().array();
+    }
+    // cols_ is no longer needed: reuse it for the gradient of the unfolded input.
+    cols_.matrix(line, geom_.rows()).noalias() = dy_cm * weights().transpose();
+    grad_input_.resize(input_shape_);
+    detail::col2im(cols_.data(), batch_, geom_, grad_input_.data());
+    return grad_input_;
+  }
+
+  std::vector<Parameter<Scalar>> parameters() override {
+    std::vector<Parameter<Scalar>> p{{"weight", &weight_, &weight_grad_}};
+    if (o_.bias) p.push_back({"bias", &bias_, &bias_grad_});
+    return p;
+  }
+  void reset_parameters(Init scheme, Rng& rng) override {
+    const Index fan_in = o_.in_channels * o_.kernel * o_.kernel, fan_out = o_.out_channels * o_.kernel * o_.kernel;
+    init::weight(weight_, scheme, fan_in, fan_out, rng);
+    if (o_.bias) init::bias(bias_, scheme, fan_in, rng);
+  }
+  Tensor<Scalar>& weight() { return weight_; }
+  Tensor<Scalar>& bias() { return bias_; }
+
+ private:
+  // The (Cout, Cin, k, k) row-major weight is the column-major (Cin*k*k x Cout) matrix.
+  typename Tensor<Scalar>::MatrixMap weights() { return weight_.matrix(geom_.rows(), o_.out_channels); }
+  static void add_channel_bias(Tensor<Scalar>& t, const Tensor<Scalar>& b) {
+    const Index plane = t.dim(2) * t.dim(3);
+    for (Index n = 0; n < t.dim(0); ++n)
+      for (Index c = 0; c < t.dim(1); ++c) {
+        Scalar* p = t.data() + (n * t.dim(1) + c) * plane;
+        for (Index i = 0; i < plane; ++i) p[i] += b[c];
+      }
+  }
+  template <typename>
+  friend class ConvTranspose2d;
+
+  ConvOptions o_;
+  Tensor<Scalar> weight_, weight_grad_, bias_, bias_grad_;
+  Tensor<Scalar> cols_, channel_major_, output_, grad_input_;
+  detail::ConvGeometry geom_{};
+  Index batch_ = 0;
+  Shape input_shape_;
+};
+
+/// Transposed 2-d convolution (the adjoint of Conv2d), as in PyTorch. Input (N, Cin, H, W); weight (Cin, Cout, k, k);
+/// output side (H - 1) * stride - 2 * padding + kernel + output_padding.
+template <typename Scalar = float>
+class ConvTranspose2d : public Layer<Scalar> {
+ public:
+  explicit ConvTranspose2d(const ConvOptions& o)
+      : o_(o), weight_(Shape{o.in_channels, o.out_channels, o.kernel, o.kernel}), weight_grad_(weight_.shape()),
+        bias_(Shape{o.bias ? o.out_channels : 0}), bias_grad_(bias_.shape()) {
+    detail::check_conv_options("ConvTranspose2d", o);
+    if (o.output_padding >= o.stride && o.output_padding >= 1)
+      throw argument_error("ConvTranspose2d::ConvTranspose2d(): output_padding must be smaller than stride in " + name());
+    Rng rng(0);
+    reset_parameters(Init::torch_default, rng);
+  }
+
+  std::string name() const override { return detail::conv_name("ConvTranspose2d", o_); }
+  Shape output_shape(const Shape& in) const override {
+    this->require(in.rank() == 4 && in[1] == o_.in_channels, in, [&] { return std::string("(N, " + std::to_string(o_.in_channels) + ", H, W)"); });
+    const Index oh = (in[2] - 1) * o_.stride - 2 * o_.padding + o_.kernel + o_.output_padding;
+    const Index ow = (in[3] - 1) * o_.stride - 2 * o_.padding + o_.kernel + o_.output_padding;
+    this->require(oh >= 1 && ow >= 1, in, [&] { return std::string("an input large enough for a positive output size"); });
+    return Shape{in[0], o_.out_channels, oh, ow};
+  }
+
+  const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
+    const Shape out = output_shape(x.shape());
+    batch_ = x.dim(0);
+    geom_ = {o_.out_channels, out[2], out[3], o_.kernel, o_.stride, o_.padding, x.dim(2), x.dim(3)};
+    const Index line = batch_ * geom_.grid();
+    input_cm_.resize(Shape{o_.in_channels, line});
+    detail::nchw_to_cnhw(x.data(), batch_, o_.in_channels, geom_.grid(), input_cm_.data());
+    cols_.resize(Shape{geom_.rows(), line});
+    // (N*H*W x Cin) * (Cin x Cout*k*k), then scatter the columns into the output image.
+    cols_.matrix(line, geom_.rows()).noalias() = input_cm_.matrix(line, o_.in_channels) * weights().transpose();
+    output_.resize(out);
+    detail::col2im(cols_.data(), batch_, geom_, output_.data());
+    if (o_.bias) Conv2d<Scalar>::add_channel_bias(output_, bias_);
+    input_shape_ = x.shape();
+    return output_;
+  }
+
+  const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
+    this->check_grad(dy, output_.shape());
+    const Index line = batch_ * geom_.grid();
+    cols_.resize(Shape{geom_.rows(), line});
+    detail::im2col(dy.data(), batch_, geom_, cols_.data());
+    auto dcols = cols_.matrix(line, geom_.rows());
+    if (!this->frozen_) {
+      weight_grad_.matrix(geom_.rows(), o_.in_channels).noalias() += dcols.transpose() * input_cm_.matrix(line, o_.in_channels);
+      if (o_.bias) {
+        const Index plane = dy.dim(2) * dy.dim(3);
+        for (Index n = 0; n < batch_; ++n)
+          for (Index c = 0; c < o_.out_channels; ++c)
+            bias_grad_[c] += Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, 1>>(dy.data() + (n * o_.out_channels + c) * plane, plane).sum();
+      }
+    }
+    // input_cm_ is no longer needed: reuse it for the channel-major input gradient.
+    input_cm_.matrix(line, o_.in_channels).noalias() = dcols * weights();
+    grad_input_.resize(input_shape_);
+    detail::cnhw_to_nchw(input_cm_.data(), batch_, o_.in_channels, geom_.grid(), grad_input_.data());
+    return grad_input_;
+  }
+
+  std::vector<Parameter<Scalar>> parameters() override {
+    std::vector<Parameter<Scalar>> p{{"weight", &weight_, &weight_grad_}};
+    if (o_.bias) p.push_back({"bias", &bias_, &bias_grad_});
+    return p;
+  }
+  /// PyTorch takes the fan-in of a transposed convolution from weight dimension 1 (out_channels * k * k).
+  void reset_parameters(Init scheme, Rng& rng) override {
+    const Index fan_in = o_.out_channels * o_.kernel * o_.kernel, fan_out = o_.in_channels * o_.kernel * o_.kernel;
+    init::weight(weight_, scheme, fan_in, fan_out, rng);
+    if (o_.bias) init::bias(bias_, scheme, fan_in, rng);
+  }
+  Tensor<Scalar>& weight() { return weight_; }
+  Tensor<Scalar>& bias() { return bias_; }
+
+ private:
+  // The (Cin, Cout, k, k) row-major weight is the column-major (Cout*k*k x Cin) matrix.
+  typename Tensor<Scalar>::MatrixMap weights() { return weight_.matrix(o_.out_channels * o_.kernel * o_.kernel, o_.in_channels); }
+
+  ConvOptions o_;
+  Tensor<Scalar> weight_, weight_grad_, bias_, bias_grad_;
+  Tensor<Scalar> input_cm_, cols_, output_, grad_input_;
+  detail::ConvGeometry geom_{};
+  Index batch_ = 0;
+  Shape input_shape_;
+};
+
+}  // namespace ganpp

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: MIT
+// Linear: y = W x + b on (N, in) inputs.
+#pragma once
+
+#include "layer.hpp"
+
+namespace ganpp {
+
+/// Fully connected layer, y = W x + b. Input (N, in_features), output (N, out_features).
+/// The weight is stored as PyTorch stores it: (out_features, in_features), row-major.
+template <typename Scalar = float>
+class Linear : public Layer<Scalar> {
+ public:
+  Linear(Index in_features, Index out_features, bool bias = true)
+      : in_(in_features), out_(out_features), has_bias_(bias),
+        weight_(Shape{out_features, in_features}), weight_grad_(Shape{out_features, in_features}),
+        bias_(Shape{bias ? out_features : 0}), bias_grad_(Shape{bias ? out_features : 0}) {
+    if (in_features < 1 || out_features < 1)
+      throw argument_error("Linear::Linear(): features must be positive, got " + std::to_string(in_features) + " -> " +
+                           std::to_string(out_features));
+    Rng rng(0);
+    reset_parameters(Init::torch_default, rng);
+  }
+
+  std::string name() const override { return "Linear(" + std::to_string(in_) + " -> " + std::to_string(out_) + ")"; }
+  Shape output_shape(const Shape& in) const override {
+    this->require(in.rank() == 2 && in[1] == in_, in, [&] { return std::string("(N, " + std::to_string(in_) + ") (add Flatten before it)"); });
+    return Shape{in[0], out_};
+  }
+
+  const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
+    output_.resize(output_shape(x.shape()));
+    input_ = &x;
+    auto y = output_.matrix();
+    y.noalias() = weight_.matrix(in_, out_).transpose() * x.matrix();
+    if (has_bias_) y.colwise() += bias_.array().matrix();
+    return output_;
+  }
+
+  const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
+    GANPP_ASSERT(input_ != nullptr);
+    this->check_grad(dy, output_.shape());
+    if (!this->frozen_) {
+      weight_grad_.matrix(in_, out_).noalias() += input_->matrix() * dy.matrix().transpose();
+      if (has_bias_) bias_grad_.array() += dy.matrix().rowwise().sum().array();
+    }
+    grad_input_.resize(input_->shape());
+    grad_input_.matrix().noalias() = weight_.matrix(in_, out_) * dy.matrix();
+    return grad_input_;
+  }
+
+  std::vector<Parameter<Scalar>> parameters() override {
+    std::vector<Parameter<Scalar>> p{{"weight", &weight_, &weight_grad_}};
+    if (has_bias_) p.push_back({"bias", &bias_, &bias_grad_});
+    return p;
+  }
+  void reset_parameters(Init scheme, Rng& rng) override {
+    init::weight(weight_, scheme, in_, out_, rng);
+    if (has_bias_) init::bias(bias_, scheme, in_, rng);
+  }
+
+  Tensor<Scalar>& weight() { return weight_; }
+  Tensor<Scalar>& bias() { return bias_; }
+
+ private:
+  Index in_, out_;
+  bool has_bias_;
+  Tensor<Scalar> weight_, weight_grad_, bias_, bias_grad_;
+  Tensor<Scalar> output_, grad_input_;
+  const Tensor<Scalar>* input_ = nullptr;
+};
+
+}  // namespace ganpp

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+// Generator and Discriminator: Sequential networks that know their input and output shapes (and class count).
+#pragma once
+
+#include "layers/sequential.hpp"
+#include "random.hpp"
+
+#include <utility>
+
+namespace ganpp {
+
+/// What Generator and Discriminator share: a network, the per-sample shape it takes, and whether (and over how
+/// many classes) it is conditioned on labels.
+template <typename Scalar>
+class Model {
+ public:
+  Model(Sequential<Scalar> net, Shape input_sample_shape, Index num_classes, const char* kind)
+      : net_(std::move(net)), input_(input_sample_shape), classes_(num_classes), kind_(kind) {
+    if (input_.rank() < 1 || input_.rank() > 3)
+      throw argument_error(kind_ + "::" + kind_ + "(): per-sample input shape must have rank 1 to 3, got " + input_.str());
+    if (num_classes < 0) throw argument_error(kind_ + "::" + kind_ + "(): num_classes must be >= 0");
+    try {
+      output_ = net_.output_shape(input_.batched(1)).sample_shape();
+    } catch (const shape_error& e) {
+      throw shape_error(kind_ + "::" + kind_ + "(): the network does not accept inputs of per-sample shape " + input_.str() + ": " + e.what());
+    }
+  }
+
+  /// Per-sample input shape (the latent shape for a generator, the image shape for a discriminator).
+  const Shape& input_shape() const { return input_; }
+  /// Per-sample output shape.
+  const Shape& output_shape() const { return output_; }
+  Index num_classes() const { return classes_; }
+  bool conditional() const { return classes_ > 0; }
+
+  /// Runs the network on a batch of inputs; conditional models need one label in [0, num_classes) per sample.
+  const Tensor<Scalar>& forward(const Tensor<Scalar>& x, const std::vector<int>* labels = nullptr) {
+    if (x.rank() < 1 || x.batch() < 1 || x.shape().sample_shape() != input_)
+      throw shape_error(kind_ + "::forward(): expected a non-empty batch of per-sample shape " + input_.str() + ", got " + x.shape().str());
+    if (conditional()) {
+      if (labels == nullptr || static_cast<Index>(labels->size()) != x.batch())
+        throw argument_error(kind_ + "::forward(): a conditional model needs " + std::to_string(x.batch()) + " labels, got " +
+                             (labels ? std::to_string(labels->size()) : std::string("none")));
+      for (int y : *labels)
+        if (y < 0 || y >= classes_)
+          throw argument_error(kind_ + "::forward(): label " + std::to_string(y) + " out of range [0, " + std::to_string(classes_) + ")");
+    }
+    net_.set_labels(labels);
+    return net_.forward(x);
+  }
+  /// Backpropagates dLoss/dOutput of the last forward(); returns dLoss/dInput.
+  const Tensor<Scalar>& backward(const Tensor<Scalar>& grad_output) { return net_.backward(grad_output); }
+
+  std::vector<Parameter<Scalar>> parameters() { return net_.parameters(); }
+  std::vector<Buffer<Scalar>> buffers() { return net_.buffers(); }
+  void zero_grad() { net_.zero_grad(); }
+  void train(bool on = true) { net_.train(on); }
+  void eval() { net_.train(false); }
+  bool is_training() const { return net_.is_training(); }
+  void set_frozen(bool frozen) { net_.set_frozen(frozen); }
+  /// Re-initialises every layer by the given scheme.
+  void reset_parameters(Init scheme, std::uint64_t seed) {
+    Rng rng(seed);
+    net_.reset_parameters(scheme, rng);
+  }
+  Sequential<Scalar>& net() { return net_; }
+
+ protected:
+  Sequential<Scalar> net_;
+  Shape input_, output_;
+  Index classes_;
+  std::string kind_;
+};
+
+/// Turns latent vectors z (per-sample shape latent_shape, e.g. (100) or (100, 1, 1)) into samples.
+template <typename Scalar = float>
+class Generator : public Model<Scalar> {
+ public:
+  Generator(Sequential<Scalar> net, Shape latent_shape, Index num_classes = 0)
+      : Model<Scalar>(std::move(net), latent_shape, num_classes, "Generator") {}
+
+  const Shape& latent_shape() const { return this->input_; }
+  Index latent_size() const { return this->input_.numel(); }
+  /// Fills z with a batch of n standard-normal latent vectors.
+  void sample_latent(Index n, Rng& rng, Tensor<Scalar>& z) const {
+    if (n < 1) throw argument_error("Generator::sample_latent(): batch size must be positive, got " + std::to_string(n));
+    z.resize(latent_shape().batched(n));
+    rng.fill_normal(z);
+  }
+};
+
+/// Scores samples: one logit (real vs generated) per sample.
+template <typename Scalar = float>
+class Discriminator : public Model<Scalar> {
+ public:
+  Discriminator(Sequential<Scalar> net, Shape sample_shape, Index num_classes = 0)
+      : Model<Scalar>(std::move(net), sample_shape, num_classes, "Discriminator") {
+    if (this->output_.numel() != 1)
+      throw shape_error("Discriminator::Discriminator(): the network must end in one logit per sample, but outputs per-sample shape " + this->output_.str());
+  }
+};
+
+}  // namespace ganpp

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: MIT
+// Adam (Kingma & Ba 2015) with bias correction and optional L2 weight decay, as PyTorch's torch.optim.Adam.
+#pragma once
+
+#include "optimizer.hpp"
+
+#include <cmath>
+
+namespace ganpp {
+
+struct AdamOptions {
+  double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0.0;
+};
+
+/// m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; p -= lr / (1 - b1^t) * m / (sqrt(v / (1 - b2^t)) + eps).
+template <typename Scalar = float>
+class Adam : public Optimizer<Scalar> {
+ public:
+  Adam(std::vector<Parameter<Scalar>> params, const AdamOptions& o = {}) : Optimizer<Scalar>(std::move(params), o.lr, "Adam"), o_(o) {
+    if (!(o.beta1 >= 0 && o.beta1 < 1 && o.beta2 >= 0 && o.beta2 < 1))
+      throw argument_error("Adam::Adam(): betas must be in [0, 1), got " + std::to_string(o.beta1) + ", " + std::to_string(o.beta2));
+    if (!(o.eps > 0) || o.weight_decay < 0) throw argument_error("Adam::Adam(): eps must be positive and weight_decay non-negative");
+    m_slot_ = this->add_slot("exp_avg");
+    v_slot_ = this->add_slot("exp_avg_sq");
+  }
+
+ protected:
+  void update(std::size_t i, Tensor<Scalar>& p, const Tensor<Scalar>& grad) override {
+    const double t = static_cast<double>(this->step_);
+    const Scalar b1 = static_cast<Scalar>(o_.beta1), b2 = static_cast<Scalar>(o_.beta2), wd = static_cast<Scalar>(o_.weight_decay);
+    const Scalar step_size = static_cast<Scalar>(this->lr_ / (1.0 - std::pow(o_.beta1, t)));
+    const Scalar inv_sqrt_bc2 = static_cast<Scalar>(1.0 / std::sqrt(1.0 - std::pow(o_.beta2, t)));
+    const Scalar eps = static_cast<Scalar>(o_.eps);
+    Scalar* v = p.data();
+    const Scalar* g = grad.data();
+    Scalar* m = this->slot(m_slot_, i).data();
+    Scalar* s = this->slot(v_slot_, i).data();
+    for (Index k = 0; k < p.size(); ++k) {
+      const Scalar d = g[k] + wd * v[k];
+      m[k] = b1 * m[k] + (1 - b1) * d;
+      s[k] = b2 * s[k] + (1 - b2) * d * d;
+      v[k] -= step_size * m[k] / (std::sqrt(s[k]) * inv_sqrt_bc2 + eps);
+    }
+  }
+
+ private:
+  AdamOptions o_;
+  std::size_t m_slot_ = 0, v_slot_ = 0;
+};
+
+}  // namespace ganpp

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: MIT
+// RMSProp (Tieleman & Hinton 2012) with optional momentum, as PyTorch's torch.optim.RMSprop.
+#pragma once
+
+#include "optimizer.hpp"
+
+#include <cmath>
+
+namespace ganpp {
+
+struct RmsPropOptions {
+  double lr = 1e-2, alpha = 0.99, eps = 1e-8, momentum = 0.0, weight_decay = 0.0;
+};
+
+/// s = alpha s + (1 - alpha) g^2; step = g / (sqrt(s) + eps); with momentum buf = momentum buf + step, p -= lr buf,
+/// else p -= lr step. WGAN's recipe uses RMSProp with lr 5e-5.
+template <typename Scalar = float>
+class RmsProp : public Optimizer<Scalar> {
+ public:
+  RmsProp(std::vector<Parameter<Scalar>> params, const RmsPropOptions& o = {}) : Optimizer<Scalar>(std::move(params), o.lr, "RmsProp"), o_(o) {
+    if (!(o.alpha >= 0 && o.alpha < 1) || !(o.eps > 0) || o.momentum < 0 || o.weight_decay < 0)
+      throw argument_error("RmsProp::RmsProp(): need alpha in [0, 1), eps > 0, momentum and weight_decay >= 0");
+    sq_slot_ = this->add_slot("square_avg");
+    if (o.momentum > 0) momentum_slot_ = this->add_slot("momentum_buffer");
+  }
+
+ protected:
+  void update(std::size_t i, Tensor<Scalar>& p, const Tensor<Scalar>& grad) override {
+    const Scalar lr = static_cast<Scalar>(this->lr_), a = static_cast<Scalar>(o_.alpha), eps = static_cast<Scalar>(o_.eps);
+    const Scalar mu = static_cast<Scalar>(o_.momentum), wd = static_cast<Scalar>(o_.weight_decay);
+    Scalar* v = p.data();
+    const Scalar* g = grad.data();
+    Scalar* s = this->slot(sq_slot_, i).data();
+    Scalar* buf = o_.momentum > 0 ? this->slot(momentum_slot_, i).data() : nullptr;
+    for (Index k = 0; k < p.size(); ++k) {
+      const Scalar d = g[k] + wd * v[k];
+      s[k] = a * s[k] + (1 - a) * d * d;
+      const Scalar step = d / (std::sqrt(s[k]) + eps);
+      if (buf) {
+        buf[k] = mu * buf[k] + step;
+        v[k] -= lr * buf[k];
+      } else {
+        v[k] -= lr * step;
+      }
+    }
+  }
+
+ private:
+  RmsPropOptions o_;
+  std::size_t sq_slot_ = 0, momentum_slot_ = 0;
+};
+
+}  // namespace ganpp

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: MIT
+// SGD with momentum, Nesterov momentum and L2 weight decay, as PyTorch defines them.
+#pragma once
+
+#include "optimizer.hpp"
+
+namespace ganpp {
+
+struct SgdOptions {
+  double lr = 0.01, momentum = 0.0, weight_decay = 0.0;
+  bool nesterov = false;
+};
+
+/// g += weight_decay * p; buf = momentum * buf + g (buf = g on the first step); p -= lr * (nesterov ? g + momentum * buf : buf).
+template <typename Scalar = float>
+class Sgd : public Optimizer<Scalar> {
+ public:
+  Sgd(std::vector<Parameter<Scalar>> params, const SgdOptions& o = {}) : Optimizer<Scalar>(std::move(params), o.lr, "Sgd"), o_(o) {
+    if (o.momentum < 0 || o.weight_decay < 0) throw argument_error("Sgd::Sgd(): momentum and weight_decay must be non-negative");
+    if (o.nesterov && o.momentum <= 0) throw argument_error("Sgd::Sgd(): Nesterov momentum needs momentum > 0");
+    if (o.momentum > 0) momentum_slot_ = this->add_slot("momentum_buffer");
+  }
+
+ protected:
+  void update(std::size_t i, Tensor<Scalar>& p, const Tensor<Scalar>& grad) override {
+    const Scalar lr = static_cast<Scalar>(this->lr_), mu = static_cast<Scalar>(o_.momentum), wd = static_cast<Scalar>(o_.weight_decay);
+    Scalar* v = p.data();
+    const Scalar* g = grad.data();
+    Scalar* buf = o_.momentum > 0 ? this->slot(momentum_slot_, i).data() : nullptr;
+    const bool first = this->step_ == 1;
+    for (Index k = 0; k < p.size(); ++k) {
+      Scalar d = g[k] + wd * v[k];
+      if (buf) {
+        buf[k] = first ? d : mu * buf[k] + d;
+        d = o_.nesterov ? d + mu * buf[k] : buf[k];
+      }
+      v[k] -= lr * d;
+    }
+  }
+
+ private:
+  SgdOptions o_;
+  std::size_t momentum_slot_ = 0;
+};
+
+}  // namespace ganpp

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: MIT
+// Rng: a seeded generator whose draws are the same on every platform and whose state can be saved and restored.
+#pragma once
+
+#include "error.hpp"
+#include "tensor.hpp"
+
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace ganpp {
+
+/// Seeded random generator (64-bit Mersenne Twister). Distributions are computed here rather than by
+/// std::*_distribution, whose algorithms differ between standard libraries, so a seed means the same draws everywhere.
+class Rng {
+ public:
+  explicit Rng(std::uint64_t seed = 0) : engine_(seed) {}
+
+  void seed(std::uint64_t s) {
+    engine_.seed(s);
+    has_spare_ = false;
+  }
+  std::uint64_t next_u64() { return engine_(); }
+  /// Uniform in [0, 1) with 53 random bits.
+  double uniform() { return static_cast<double>(engine_() >> 11) * (1.0 / 9007199254740992.0); }
+  double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
+  /// Uniform integer in [0, n).
+  std::uint64_t below(std::uint64_t n) {
+    if (n == 0) throw argument_error("Rng::below(): n must be positive");
+    const std::uint64_t limit = UINT64_MAX - UINT64_MAX % n;  // rejection removes modulo bias
+    std::uint64_t x;
+    do x = engine_();
+    while (x >= limit);
+    return x % n;
+  }
+  /// Standard normal by the Box-Muller transform.
+  double normal() {
+    if (has_spare_) {
+      has_spare_ = false;
+      return spare_;
+    }
+    double u1;
+    do u1 = uniform();
+    while (u1 <= 0.0);
+    const double u2 = uniform();
+    const double r = std::sqrt(-2.0 * std::log(u1));
+    spare_ = r * std::sin(2.0 * M_PI * u2);
+    has_spare_ = true;
+    return r * std::cos(2.0 * M_PI * u2);
+  }
+  double normal(double mean, double stddev) { return mean + stddev * normal(); }
+
+  template <typename Scalar>
+  void fill_normal(Tensor<Scalar>& t, double mean = 0.0, double stddev = 1.0) {
+    for (Scalar& v : t) v = static_cast<Scalar>(normal(mean, stddev));
+  }
+  template <typename Scalar>
+  void fill_uniform(Tensor<Scalar>& t, double lo, double hi) {
+    for (Scalar& v : t) v = static_cast<Scalar>(uniform(lo, hi));
+  }
+  /// Fisher-Yates shuffle.
+  template <typename T>
+  void shuffle(std::vector<T>& v) {
+    for (std::size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[static_cast<std::size_t>(below(i))]);
+  }
+
+  /// The full generator state as text, for checkpoints.
+  std::string state() const {
+    std::ostringstream os;
+    os << engine_ << ' ' << has_spare_ << ' ';
+    os.precision(17);
+    os << std::hexfloat << spare_;
+    return os.str();
+  }
+  void set_state(const std::string& s) {
+    std::istringstream is(s);
+    std::mt19937_64 e;
+    bool spare_flag = false;
+    double spare = 0;
+    is >> e >> spare_flag;
+    std::string spare_text;
+    is >> spare_text;
+    if (is.fail() && !is.eof()) throw io_error("Rng::set_state(): malformed generator state");
+    if (!is || spare_text.empty()) throw io_error("Rng::set_state(): malformed generator state");
+    spare = std::strtod(spare_text.c_str(), nullptr);
+    engine_ = e;
+    has_spare_ = spare_flag;
+    spare_ = spare;
+  }
+
+ private:
+  std::mt19937_64 engine_;
+  bool has_spare_ = false;
+  double spare_ = 0.0;
+};
+
+}  // namespace ganpp

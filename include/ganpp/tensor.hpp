@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: MIT
+// Tensor<Scalar>: a shape of rank 1..4 (N, C, H, W) over contiguous row-major storage, with Eigen maps for the math.
+#pragma once
+
+#include "config.hpp"
+#include "error.hpp"
+
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <array>
+#include <initializer_list>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace ganpp {
+
+/// A tensor shape of rank 0..4. Dimension 0 is the batch; the rest are features or (C, H, W).
+class Shape {
+ public:
+  static constexpr int kMaxRank = 4;
+
+  Shape() = default;
+  Shape(std::initializer_list<Index> dims) {
+    if (dims.size() > kMaxRank) throw shape_error("Shape::Shape(): rank " + std::to_string(dims.size()) + " exceeds 4");
+    for (Index d : dims) push_back(d);
+  }
+  explicit Shape(const std::vector<Index>& dims) {
+    if (dims.size() > kMaxRank) throw shape_error("Shape::Shape(): rank " + std::to_string(dims.size()) + " exceeds 4");
+    for (Index d : dims) push_back(d);
+  }
+
+  int rank() const { return rank_; }
+  Index operator[](int i) const { return dims_[static_cast<std::size_t>(i)]; }
+  Index& operator[](int i) { return dims_[static_cast<std::size_t>(i)]; }
+
+  /// Number of elements (1 for rank 0).
+  Index numel() const {
+    Index n = 1;
+    for (int i = 0; i < rank_; ++i) n *= dims_[static_cast<std::size_t>(i)];
+    return n;
+  }
+  /// Elements per batch item: the product of every dimension but the first.
+  Index sample_size() const {
+    Index n = 1;
+    for (int i = 1; i < rank_; ++i) n *= dims_[static_cast<std::size_t>(i)];
+    return n;
+  }
+
+  /// The same shape with dimension 0 replaced.
+  Shape with_batch(Index n) const {
+    Shape s = *this;
+    if (s.rank_ == 0) throw shape_error("Shape::with_batch(): rank-0 shape has no batch dimension");
+    s.dims_[0] = n;
+    return s;
+  }
+  /// The dimensions after the batch, as a shape of rank - 1.
+  Shape sample_shape() const {
+    Shape s;
+    for (int i = 1; i < rank_; ++i) s.push_back(dims_[static_cast<std::size_t>(i)]);
+    return s;
+  }
+  /// A shape with a batch dimension put in front of this one.
+  Shape batched(Index n) const {
+    if (rank_ == kMaxRank) throw shape_error("Shape::batched(): " + str() + " already has rank 4");
+    Shape s;
+    s.push_back(n);
+    for (int i = 0; i < rank_; ++i) s.push_back(dims_[static_cast<std::size_t>(i)]);
+    return s;
+  }
+
+  bool operator==(const Shape& o) const {
+    if (rank_ != o.rank_) return false;
+    for (int i = 0; i < rank_; ++i)
+      if (dims_[static_cast<std::size_t>(i)] != o.dims_[static_cast<std::size_t>(i)]) return false;
+    return true;
+  }
+  bool operator!=(const Shape& o) const { return !(*this == o); }
+
+  /// "(64, 1, 28, 28)".
+  std::string str() const {
+    std::string s = "(";
+    for (int i = 0; i < rank_; ++i) s += (i ? ", " : "") + std::to_string(dims_[static_cast<std::size_t>(i)]);
+    return s + (rank_ == 1 ? ",)" : ")");
+  }
+
+ private:
+  void push_back(Index d) {
+    if (d < 0) throw shape_error("Shape: negative dimension " + std::to_string(d));
+    dims_[static_cast<std::size_t>(rank_++)] = d;
+  }
+  std::array<Index, kMaxRank> dims_{};
+  int rank_ = 0;
+};
+
+/// Dense tensor with contiguous row-major (N, C, H, W) storage.
+///
+/// Resizing never shrinks the buffer, so a tensor reused from step to step allocates only the first time.
+/// @tparam Scalar float or double.
+template <typename Scalar = float>
+class Tensor {
+  static_assert(std::is_floating_point_v<Scalar>, "ganpp::Tensor needs a floating-point Scalar");
+
+ public:
+  /// Column-major matrix map; a row-major (N, F) tensor is the column-major F x N matrix: one column per sample.
+  using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+  using MatrixMap = Eigen::Map<Matrix>;
+  using ConstMatrixMap = Eigen::Map<const Matrix>;
+  using ArrayMap = Eigen::Map<Eigen::Array<Scalar, Eigen::Dynamic, 1>>;
+  using ConstArrayMap = Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, 1>>;
+
+  Tensor() = default;
+  explicit Tensor(const Shape& shape, Scalar fill = Scalar(0)) : shape_(shape), data_(static_cast<std::size_t>(shape.numel()), fill) {}
+  Tensor(const Shape& shape, std::vector<Scalar> values) : shape_(shape), data_(std::move(values)) {
+    if (static_cast<Index>(data_.size()) != shape_.numel())
+      throw shape_error("Tensor::Tensor(): " + std::to_string(data_.size()) + " values do not fill shape " + shape_.str());
+  }
+
+  const Shape& shape() const { return shape_; }
+  int rank() const { return shape_.rank(); }
+  Index dim(int i) const { return shape_[i]; }
+  Index size() const { return shape_.numel(); }
+  /// Batch size (dimension 0).
+  Index batch() const { return shape_.rank() ? shape_[0] : 1; }
+  bool empty() const { return size() == 0; }
+
+  Scalar* data() { return data_.data(); }
+  const Scalar* data() const { return data_.data(); }
+  Scalar& operator[](Index i) { return data_[static_cast<std::size_t>(i)]; }
+  Scalar operator[](Index i) const { return data_[static_cast<std::size_t>(i)]; }
+  Scalar* begin() { return data_.data(); }
+  Scalar* end() { return data_.data() + size(); }
+  const Scalar* begin() const { return data_.data(); }
+  const Scalar* end() const { return data_.data() + size(); }
+
+  /// Element (n, c, h, w) of a rank-4 tensor.
+  Scalar& at(Index n, Index c, Index h, Index w) { return data_[static_cast<std::size_t>(((n * shape_[1] + c) * shape_[2] + h) * shape_[3] + w)]; }
+  Scalar at(Index n, Index c, Index h, Index w) const { return data_[static_cast<std::size_t>(((n * shape_[1] + c) * shape_[2] + h) * shape_[3] + w)]; }
+
+  /// Gives the tensor a new shape; reuses the buffer, allocating only when it must grow. Contents are unspecified.
+  void resize(const Shape& shape) {
+    shape_ = shape;
+    data_.resize(static_cast<std::size_t>(shape.numel()));
+  }
+  /// Reinterprets the same elements under another shape with the same element count.
+  void reshape(const Shape& shape) {
+    if (shape.numel() != shape_.numel())
+      throw shape_error("Tensor::reshape(): cannot view " + shape_.str() + " as " + shape.str());
+    shape_ = shape;
+  }
+  void fill(Scalar v) { std::fill(data_.begin(), data_.end(), v); }
+  void set_zero() { fill(Scalar(0)); }
+  /// Copies shape and values, reusing this tensor's buffer.
+  void assign(const Tensor& other) {
+    resize(other.shape_);
+    std::copy(other.data_.begin(), other.data_.end(), data_.begin());
+  }
+
+  /// Flat view of every element.
+  ArrayMap array() { return ArrayMap(data(), size()); }
+  ConstArrayMap array() const { return ConstArrayMap(data(), size()); }
+  /// The tensor as a column-major (sample_size x batch) matrix: column n is sample n.
+  MatrixMap matrix() { return MatrixMap(data(), per_sample(), batch()); }
+  ConstMatrixMap matrix() const { return ConstMatrixMap(data(), per_sample(), batch()); }
+  /// The tensor as a column-major rows x cols matrix of the same elements.
+  MatrixMap matrix(Index rows, Index cols) {
+    check_view(rows, cols);
+    return MatrixMap(data(), rows, cols);
+  }
+  ConstMatrixMap matrix(Index rows, Index cols) const {
+    check_view(rows, cols);
+    return ConstMatrixMap(data(), rows, cols);
+  }
+
+  /// True when every element is finite.
+  bool all_finite() const { return array().isFinite().all(); }
+
+ private:
+  Index per_sample() const { return shape_.sample_size(); }
+  void check_view(Index rows, Index cols) const {
+    if (rows * cols != size())
+      throw shape_error("Tensor::matrix(): cannot view " + shape_.str() + " as " + std::to_string(rows) + " x " + std::to_string(cols));
+  }
+
+  Shape shape_;
+  std::vector<Scalar> data_;
+};
+
+}  // namespace ganpp
