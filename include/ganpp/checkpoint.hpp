@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: MIT
+// Checkpoint: a versioned, checksummed file of named tensors and texts, saved atomically; plus helpers that store
+// and restore models (parameters, buffers, random state) and optimizers.
+#pragma once
+
+#include "error.hpp"
+#include "models.hpp"
+#include "optim/optimizer.hpp"
+#include "tensor.hpp"
+
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#if defined(__unix__) || defined(__APPLE__)
+#include <unistd.h>
+#endif
+
+namespace ganpp {
+
+/// A set of named entries, each a tensor (float32 or float64) or a text, and its file format.
+///
+/// File layout, all integers little-endian:
+///   "GANPPCKP" | u32 version | u64 payload bytes | u64 FNV-1a-64 of the payload | payload
+///   payload = u32 entry count, then per entry: u8 kind (1 tensor, 2 text) | u32 name length | name |
+///     tensor: u8 scalar bytes (4 or 8) | u8 rank | rank x u64 dims | values;  text: u64 length | bytes
+/// Loading checks the magic, the version, the sizes against the real file size, the checksum and every
+/// length against the bytes left, before allocating anything, and names the file in every error.
+class Checkpoint {
+ public:
+  static constexpr std::uint32_t kVersion = 1;
+
+  template <typename Scalar>
+  void put(const std::string& name, const Tensor<Scalar>& t) {
+    static_assert(sizeof(Scalar) == 4 || sizeof(Scalar) == 8, "Checkpoint stores float or double tensors");
+    Entry e;
+    e.scalar_bytes = sizeof(Scalar);
+    e.shape = t.shape();
+    e.bytes.resize(static_cast<std::size_t>(t.size()) * sizeof(Scalar));
+    if (!e.bytes.empty()) std::memcpy(e.bytes.data(), t.data(), e.bytes.size());
+    set(name, std::move(e));
+  }
+  void put_text(const std::string& name, const std::string& text) {
+    Entry e;
+    e.bytes.assign(text.begin(), text.end());
+    set(name, std::move(e));
+  }
+
+  bool has(const std::string& name) const { return index_.count(name) != 0; }
+  std::vector<std::string> names() const {
+    std::vector<std::string> n;
+    for (const auto& e : entries_) n.push_back(e.first);
+    return n;
+  }
+
+  /// Copies a stored tensor into `out`, which must already have the expected shape; throws io_error naming the
+  /// entry if it is missing, a text, of another scalar type or of another shape.
+  template <typename Scalar>
+  void get(const std::string& name, Tensor<Scalar>& out) const {
+    const Entry& e = entry(name);
+    if (e.scalar_bytes == 0) throw io_error(where() + "entry " + name + " is a text, not a tensor");
+    if (e.scalar_bytes != sizeof(Scalar))
+      throw io_error(where() + "entry " + name + " holds " + type_name(e.scalar_bytes) + " values, expected " + type_name(sizeof(Scalar)));
+    if (e.shape != out.shape()) throw io_error(where() + "entry " + name + " has shape " + e.shape.str() + ", expected " + out.shape().str());
+    if (!e.bytes.empty()) std::memcpy(out.data(), e.bytes.data(), e.bytes.size());
+  }
+  /// A stored tensor as saved (any shape).
+  template <typename Scalar>
+  Tensor<Scalar> tensor(const std::string& name) const {
+    const Entry& e = entry(name);
+    Tensor<Scalar> t(e.scalar_bytes ? e.shape : Shape{0});
+    get(name, t);
+    return t;
+  }
+  std::string text(const std::string& name) const {
+    const Entry& e = entry(name);
+    if (e.scalar_bytes != 0) throw io_error(where() + "entry " + name + " is a tensor, not a text");
+    return std::string(e.bytes.begin(), e.bytes.end());
+  }
+
+  /// Writes the checkpoint atomically: to PATH.tmp, flushed and synced, then renamed over PATH, so a crash at any
+  /// moment leaves either the old file or the new one, never a mix.
+  void save(const std::string& path) const {
+    std::string payload;
+    put_u32(payload, static_cast<std::uint32_t>(entries_.size()));
+    for (const auto& [name, e] : entries_) {
+      payload.push_back(static_cast<char>(e.scalar_bytes ? 1 : 2));
+      put_u32(payload, static_cast<std::uint32_t>(name.size()));
+      payload += name;
+      if (e.scalar_bytes) {
+        payload.push_back(static_cast<char>(e.scalar_bytes));
+        payload.push_back(static_cast<char>(e.shape.rank()));
+        for (int i = 0; i < e.shape.rank(); ++i) put_u64(payload, static_cast<std::uint64_t>(e.shape[i]));
+      } else {
+        put_u64(payload, e.bytes.size());
+      }
+      payload.append(reinterpret_cast<const char*>(e.bytes.data()), e.bytes.size());
+    }
+    std::string header("GANPPCKP");
+    put_u32(header, kVersion);
+    put_u64(header, payload.size());
+    put_u64(header, fnv1a(payload));
+
+    const std::string tmp = path + ".tmp";
+    std::FILE* f = std::fopen(tmp.c_str(), "wb");
+    if (!f) throw io_error("Checkpoint::save(): cannot create " + tmp + ": " + std::strerror(errno));
+    bool ok = std::fwrite(header.data(), 1, header.size(), f) == header.size() &&
+              std::fwrite(payload.data(), 1, payload.size(), f) == payload.size() && std::fflush(f) == 0;
+#if defined(__unix__) || defined(__APPLE__)
+    ok = ok && ::fsync(fileno(f)) == 0;
+#endif
+    const int saved_errno = errno;
+    ok = (std::fclose(f) == 0) && ok;
+    if (!ok) {
+      std::remove(tmp.c_str());
+      throw io_error("Checkpoint::save(): writing " + tmp + " failed: " + std::strerror(saved_errno) + "; " + path + " is unchanged");
+    }
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+      const int e = errno;
+      std::remove(tmp.c_str());
+      throw io_error("Checkpoint::save(): cannot rename " + tmp + " to " + path + ": " + std::strerror(e));
+    }
+  }
+
+  static Checkpoint load(const std::string& path) {
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
+    if (!in) throw io_error("Checkpoint::load(): cannot open " + path);
+    const std::streamoff size = in.tellg();
+    constexpr std::size_t kHeader = 8 + 4 + 8 + 8;
+    if (size < static_cast<std::streamoff>(kHeader))
+      throw io_error("Checkpoint::load(): " + path + " is " + std::to_string(size) + " bytes, shorter than the " + std::to_string(kHeader) + "-byte header (truncated?)");
+    in.seekg(0);
+    std::string header(kHeader, '\0');
+    in.read(&header[0], static_cast<std::streamsize>(kHeader));
+    if (!in) throw io_error("Checkpoint::load(): cannot read the header of " + path);
+    if (header.compare(0, 8, "GANPPCKP") != 0) throw io_error("Checkpoint::load(): " + path + " is not a ganpp checkpoint (bad magic)");
+    Reader h{header, 8, path};
+    const std::uint32_t version = h.u32();
+    if (version > kVersion)
+      throw io_error("Checkpoint::load(): " + path + " has format version " + std::to_string(version) + ", newer than this ganpp reads (" +
+                     std::to_string(kVersion) + ")");
+    if (version == 0) throw io_error("Checkpoint::load(): " + path + " has invalid format version 0");
+    const std::uint64_t payload_size = h.u64(), checksum = h.u64();
+    const std::uint64_t actual = static_cast<std::uint64_t>(size) - kHeader;
+    if (payload_size != actual)
+      throw io_error("Checkpoint::load(): " + path + " header announces " + std::to_string(payload_size) + " payload bytes, the file has " +
+                     std::to_string(actual) + (payload_size > actual ? " (truncated)" : " (trailing bytes)"));
+    std::string payload(static_cast<std::size_t>(actual), '\0');
+    in.read(&payload[0], static_cast<std::streamsize>(actual));
+    if (!in) throw io_error("Checkpoint::load(): cannot read " + path);
+    if (fnv1a(payload) != checksum) throw io_error("Checkpoint::load(): " + path + " is corrupt (checksum mismatch)");
+
+    Checkpoint c;
+    c.path_ = path;
+    Reader r{payload, 0, path};
+    const std::uint32_t count = r.u32();
+    for (std::uint32_t i = 0; i < count; ++i) {
+      const std::uint8_t kind = r.u8();
+      if (kind != 1 && kind != 2) r.fail("entry " + std::to_string(i) + " has unknown kind " + std::to_string(kind));
+      const std::string name = r.bytes(r.u32());
+      if (c.has(name)) r.fail("entry " + name + " appears twice");
+      Entry e;
+      std::uint64_t n_bytes;
+      if (kind == 1) {
+        e.scalar_bytes = r.u8();
+        if (e.scalar_bytes != 4 && e.scalar_bytes != 8) r.fail("tensor " + name + " has scalar size " + std::to_string(e.scalar_bytes));
+        const int rank = r.u8();
+        if (rank > Shape::kMaxRank) r.fail("tensor " + name + " has rank " + std::to_string(rank));
+        std::vector<Index> dims;
+        std::uint64_t numel = 1;
+        for (int d = 0; d < rank; ++d) {
+          const std::uint64_t v = r.u64();
+          // Each factor is bounded by the payload size, so the product cannot overflow unnoticed.
+          if (v > payload.size() || (v && numel > payload.size() / v)) r.fail("tensor " + name + " has dimensions larger than the file");
+          numel *= v;
+          dims.push_back(static_cast<Index>(v));
+        }
+        e.shape = Shape(dims);
+        n_bytes = numel * e.scalar_bytes;
+      } else {
+        n_bytes = r.u64();
+      }
+      const std::string data = r.bytes(n_bytes);
+      e.bytes.assign(data.begin(), data.end());
+      c.set(name, std::move(e));
+    }
+    if (r.pos != payload.size()) r.fail(std::to_string(payload.size() - r.pos) + " unexpected bytes after the last entry");
+    return c;
+  }
+
+ private:
+  struct Entry {
+    int scalar_bytes = 0;  // 0 for a text
+    Shape shape;
+    std::vector<unsigned char> bytes;
+  };
+  // Bounds-checked little-endian reader over an in-memory buffer.
+  struct Reader {
+    const std::string& buf;
+    std::size_t pos;
+    const std::string& path;
+    [[noreturn]] void fail(const std::string& what) const { throw io_error("Checkpoint::load(): " + path + " is malformed: " + what); }
+    std::uint64_t uint(int n) {
+      if (buf.size() - pos < static_cast<std::size_t>(n)) fail("truncated at byte " + std::to_string(pos));
+      std::uint64_t v = 0;
+      for (int i = 0; i < n; ++i) v |= static_cast<std::uint64_t>(static_cast<unsigned char>(buf[pos + static_cast<std::size_t>(i)])) << (8 * i);
+      pos += static_cast<std::size_t>(n);
+      return v;
+    }
+    std::uint8_t u8() { return static_cast<std::uint8_t>(uint(1)); }
+    std::uint32_t u32() { return static_cast<std::uint32_t>(uint(4)); }
+    std::uint64_t u64() { return uint(8); }
+    std::string bytes(std::uint64_t n) {
+      if (n > buf.size() - pos) fail("an entry claims " + std::to_string(n) + " bytes but only " + std::to_string(buf.size() - pos) + " remain");
+      std::string s = buf.substr(pos, static_cast<std::size_t>(n));
+      pos += static_cast<std::size_t>(n);
+      return s;
+    }
+  };
+
+  void set(const std::string& name, Entry e) {
+    auto it = index_.find(name);
+    if (it != index_.end()) {
+      entries_[it->second].second = std::move(e);
+    } else {
+      index_[name] = entries_.size();
+      entries_.emplace_back(name, std::move(e));
+    }
+  }
+  const Entry& entry(const std::string& name) const {
+    auto it = index_.find(name);
+    if (it == index_.end()) throw io_error(where() + "no entry named " + name);
+    return entries_[it->second].second;
+  }
+  std::string where() const { return "Checkpoint: " + (path_.empty() ? std::string() : path_ + ": "); }
+  static std::string type_name(std::size_t bytes) { return bytes == 4 ? "float32" : "float64"; }
+  static void put_u32(std::string& s, std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  }
+  static void put_u64(std::string& s, std::uint64_t v) {
+    for (int i = 0; i < 8; ++i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  }
+  static std::uint64_t fnv1a(const std::string& s) {
+    std::uint64_t h = 1469598103934665603ull;
+    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+    return h;
+  }
+
+  std::vector<std::pair<std::string, Entry>> entries_;
+  std::map<std::string, std::size_t> index_;
+  std::string path_;
+};
+
+/// Stores a model's parameters, buffers and layer random state under "prefix.". Refuses non-finite parameters,
+/// so a diverged model never overwrites a good checkpoint.
+template <typename Scalar>
+void save_model(Checkpoint& c, const std::string& prefix, Model<Scalar>& m) {
+  for (auto& p : m.parameters()) {
+    if (!p.value->all_finite()) throw divergence_error("save_model(): " + prefix + "." + p.name + " is not finite; not saving it");
+    c.put(prefix + "." + p.name, *p.value);
+  }
+  for (auto& b : m.buffers()) c.put(prefix + "." + b.name, *b.value);
+  c.put_text(prefix + ".rng", m.net().rng_state());
+}
+
+/// Restores what save_model() stored; every tensor must exist with this model's shapes and scalar type.
+template <typename Scalar>
+void load_model(const Checkpoint& c, const std::string& prefix, Model<Scalar>& m) {
+  for (auto& p : m.parameters()) c.get(prefix + "." + p.name, *p.value);
+  for (auto& b : m.buffers()) c.get(prefix + "." + b.name, *b.value);
+  m.net().set_rng_state(c.text(prefix + ".rng"));
+}
+
+template <typename Scalar>
+void save_optimizer(Checkpoint& c, const std::string& prefix, const Optimizer<Scalar>& opt) {
+  const OptimizerState<Scalar> s = opt.state();
+  c.put_text(prefix + ".kind", s.kind);
+  c.put_text(prefix + ".step", std::to_string(s.step));
+  c.put_text(prefix + ".tensors", std::to_string(s.tensors.size()));
+  for (const auto& [name, t] : s.tensors) c.put(prefix + "." + name, t);
+}
+
+template <typename Scalar>
+void load_optimizer(const Checkpoint& c, const std::string& prefix, Optimizer<Scalar>& opt) {
+  OptimizerState<Scalar> s = opt.state();  // names and shapes to expect
+  const std::string kind = c.text(prefix + ".kind");
+  if (kind != s.kind) throw io_error("load_optimizer(): " + prefix + " was saved by a " + kind + " optimizer, not " + s.kind);
+  const std::string step = c.text(prefix + ".step");
+  try {
+    std::size_t used = 0;
+    s.step = std::stoll(step, &used);
+    if (used != step.size()) throw std::invalid_argument(step);
+  } catch (const std::exception&) {
+    throw io_error("load_optimizer(): " + prefix + ".step is not a number: " + step);
+  }
+  if (c.text(prefix + ".tensors") != std::to_string(s.tensors.size()))
+    throw io_error("load_optimizer(): " + prefix + " holds " + c.text(prefix + ".tensors") + " state tensors, this optimizer has " + std::to_string(s.tensors.size()));
+  for (auto& [name, t] : s.tensors) c.get(prefix + "." + name, t);
+  opt.load_state(s);
+}
+
+}  // namespace ganpp
