@@ -74,6 +74,7 @@ class GanTrainer {
     // Discriminator: real and fake batches backpropagated one after the other, gradients accumulating, which is
     // the gradient of the summed loss with batch statistics taken per batch, as in the PyTorch recipe.
     d_.set_frozen(false);
+    d_.set_input_grad(false);  // the fake batch is detached: no gradient flows to G here
     d_opt_.zero_grad();
     const Tensor<Scalar>& real_logits = d_.forward(real, labels);
     const Scalar loss_real = loss_.discriminator_real(real_logits, grad_);
@@ -84,22 +85,21 @@ class GanTrainer {
     s.d_fake = mean_sigmoid(fake_logits);
     d_.backward(grad_);
     s.d_loss = static_cast<double>(loss_real) + static_cast<double>(loss_fake);
-    check_finite(s.d_loss, "discriminator loss", d_opt_);
-    d_opt_.step();
+    check_loss(s.d_loss, "discriminator loss");
+    check_update(d_opt_.step(), d_opt_, "discriminator");
     if (o_.weight_clip > 0) clip(d_opt_, static_cast<Scalar>(o_.weight_clip));
-    check_parameters(d_opt_, "discriminator");
 
     if (step_ % o_.d_steps == 0) {
       // Generator: the same fake batch, re-scored by the updated discriminator, which is frozen.
       d_.set_frozen(true);
+      d_.set_input_grad(true);
       g_opt_.zero_grad();
       const Tensor<Scalar>& logits = d_.forward(fake, labels);
       s.g_loss = static_cast<double>(loss_.generator(logits, grad_));
       g_.backward(d_.backward(grad_));
       d_.set_frozen(false);
-      check_finite(s.g_loss, "generator loss", g_opt_);
-      g_opt_.step();
-      check_parameters(g_opt_, "generator");
+      check_loss(s.g_loss, "generator loss");
+      check_update(g_opt_.step(), g_opt_, "generator");
       s.generator_updated = true;
       last_g_loss_ = s.g_loss;
     } else {
@@ -153,18 +153,23 @@ class GanTrainer {
     for (Scalar v : logits) s += static_cast<double>(sigmoid(v));
     return s / static_cast<double>(logits.size());
   }
-  void check_finite(double loss, const char* what, Optimizer<Scalar>& opt) const {
-    if (!o_.check_finite) return;
-    if (!std::isfinite(loss)) throw divergence_error("GanTrainer::step(): " + std::string(what) + " is " + std::to_string(loss) + " at step " + std::to_string(step_));
-    for (auto& p : opt.parameters())
-      if (!p.grad->all_finite())
-        throw divergence_error("GanTrainer::step(): non-finite gradient in " + p.name + " (" + what + ") at step " + std::to_string(step_));
+  // Checked before the update, so a non-finite loss leaves the parameters as they were.
+  void check_loss(double loss, const char* what) const {
+    if (o_.check_finite && !std::isfinite(loss))
+      throw divergence_error("GanTrainer::step(): " + std::string(what) + " is " + std::to_string(loss) + " at step " + std::to_string(step_));
   }
-  void check_parameters(Optimizer<Scalar>& opt, const char* which) const {
-    if (!o_.check_finite) return;
+  // The optimizer reports whether its parameters are still finite (checked inside the update, where it is nearly
+  // free); a non-finite gradient shows up there. The slow search for the culprit runs only on failure.
+  void check_update(bool finite, Optimizer<Scalar>& opt, const char* which) const {
+    if (!o_.check_finite || finite) return;
+    std::string culprit = "?";
     for (auto& p : opt.parameters())
-      if (!p.value->all_finite())
-        throw divergence_error("GanTrainer::step(): non-finite " + std::string(which) + " parameter " + p.name + " at step " + std::to_string(step_));
+      if (!p.grad->all_finite() || !p.value->all_finite()) {
+        culprit = p.name + (p.grad->all_finite() ? "" : " (its gradient is not finite)");
+        break;
+      }
+    throw divergence_error("GanTrainer::step(): the " + std::string(which) + "'s update made parameter " + culprit + " non-finite at step " +
+                           std::to_string(step_));
   }
   static void clip(Optimizer<Scalar>& opt, Scalar c) {
     for (auto& p : opt.parameters()) p.value->array() = p.value->array().max(-c).min(c);

@@ -58,6 +58,8 @@ class Model {
   void eval() { net_.train(false); }
   bool is_training() const { return net_.is_training(); }
   void set_frozen(bool frozen) { net_.set_frozen(frozen); }
+  /// Whether backward() must return dLoss/dInput (see Layer::set_input_grad).
+  void set_input_grad(bool on) { net_.set_input_grad(on); }
   /// Re-initialises every layer by the given scheme.
   void reset_parameters(Init scheme, std::uint64_t seed) {
     Rng rng(seed);
@@ -77,7 +79,9 @@ template <typename Scalar = float>
 class Generator : public Model<Scalar> {
  public:
   Generator(Sequential<Scalar> net, Shape latent_shape, Index num_classes = 0)
-      : Model<Scalar>(std::move(net), latent_shape, num_classes, "Generator") {}
+      : Model<Scalar>(std::move(net), latent_shape, num_classes, "Generator") {
+    this->set_input_grad(false);  // training never needs dLoss/dz; latent-space search turns it back on
+  }
 
   const Shape& latent_shape() const { return this->input_; }
   Index latent_size() const { return this->input_.numel(); }

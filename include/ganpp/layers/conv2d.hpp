@@ -80,6 +80,10 @@ class Conv2d : public Layer<Scalar> {
       weight_grad_.matrix(geom_.rows(), o_.out_channels).noalias() += cols_.matrix(line, geom_.rows()).transpose() * dy_cm;
       if (o_.bias) bias_grad_.array() += dy_cm.colwise().sum().transpose().array();
     }
+    if (!this->input_grad_) {
+      grad_input_.resize(Shape{0});
+      return grad_input_;
+    }
     // cols_ is no longer needed: reuse it for the gradient of the unfolded input.
     cols_.matrix(line, geom_.rows()).noalias() = dy_cm * weights().transpose();
     grad_input_.resize(input_shape_);
@@ -177,6 +181,10 @@ class ConvTranspose2d : public Layer<Scalar> {
           for (Index c = 0; c < o_.out_channels; ++c)
             bias_grad_[c] += Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, 1>>(dy.data() + (n * o_.out_channels + c) * plane, plane).sum();
       }
+    }
+    if (!this->input_grad_) {
+      grad_input_.resize(Shape{0});
+      return grad_input_;
     }
     // input_cm_ is no longer needed: reuse it for the channel-major input gradient.
     input_cm_.matrix(line, o_.in_channels).noalias() = dcols * weights();

@@ -64,6 +64,11 @@ class Layer {
   virtual void set_frozen(bool frozen) { frozen_ = frozen; }
   bool is_frozen() const { return frozen_; }
 
+  /// When off, backward() may skip the input gradient and return an empty tensor: the first layer of a network
+  /// whose input needs no gradient (the latent, or the discriminator's input during its own step) saves a GEMM.
+  virtual void set_input_grad(bool on) { input_grad_ = on; }
+  bool needs_input_grad() const { return input_grad_; }
+
   /// Class labels for conditional layers; other layers ignore them.
   virtual void set_labels(const std::vector<int>* /*labels*/) {}
 
@@ -86,6 +91,7 @@ class Layer {
 
   bool training_ = true;
   bool frozen_ = false;
+  bool input_grad_ = true;
 };
 
 }  // namespace ganpp

@@ -44,6 +44,10 @@ class Linear : public Layer<Scalar> {
       weight_grad_.matrix(in_, out_).noalias() += input_->matrix() * dy.matrix().transpose();
       if (has_bias_) bias_grad_.array() += dy.matrix().rowwise().sum().array();
     }
+    if (!this->input_grad_) {
+      grad_input_.resize(Shape{0});
+      return grad_input_;
+    }
     grad_input_.resize(input_->shape());
     grad_input_.matrix().noalias() = weight_.matrix(in_, out_) * dy.matrix();
     return grad_input_;

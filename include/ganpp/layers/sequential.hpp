@@ -21,6 +21,8 @@ class Sequential : public Layer<Scalar> {
   Sequential& add(std::unique_ptr<Layer<Scalar>> layer) {
     if (!layer) throw argument_error("Sequential::add(): null layer");
     layer->train(this->training_);
+    layer->set_frozen(this->frozen_);
+    layer->set_input_grad(layers_.empty() ? this->input_grad_ : true);
     layers_.push_back(std::move(layer));
     return *this;
   }
@@ -75,6 +77,11 @@ class Sequential : public Layer<Scalar> {
   void set_frozen(bool frozen) override {
     this->frozen_ = frozen;
     for (auto& l : layers_) l->set_frozen(frozen);
+  }
+  /// Only the first layer's input is the network's input; the others' input gradients are always needed.
+  void set_input_grad(bool on) override {
+    this->input_grad_ = on;
+    if (!layers_.empty()) layers_.front()->set_input_grad(on);
   }
   void set_labels(const std::vector<int>* labels) override {
     for (auto& l : layers_) l->set_labels(labels);

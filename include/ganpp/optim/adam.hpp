@@ -25,22 +25,22 @@ class Adam : public Optimizer<Scalar> {
   }
 
  protected:
-  void update(std::size_t i, Tensor<Scalar>& p, const Tensor<Scalar>& grad) override {
+  void update(std::size_t i, Scalar* value, const Scalar* grad, Index offset, Index n) override {
     const double t = static_cast<double>(this->step_);
     const Scalar b1 = static_cast<Scalar>(o_.beta1), b2 = static_cast<Scalar>(o_.beta2), wd = static_cast<Scalar>(o_.weight_decay);
     const Scalar step_size = static_cast<Scalar>(this->lr_ / (1.0 - std::pow(o_.beta1, t)));
     const Scalar inv_sqrt_bc2 = static_cast<Scalar>(1.0 / std::sqrt(1.0 - std::pow(o_.beta2, t)));
     const Scalar eps = static_cast<Scalar>(o_.eps);
-    Scalar* v = p.data();
-    const Scalar* g = grad.data();
-    Scalar* m = this->slot(m_slot_, i).data();
-    Scalar* s = this->slot(v_slot_, i).data();
-    for (Index k = 0; k < p.size(); ++k) {
-      const Scalar d = g[k] + wd * v[k];
-      m[k] = b1 * m[k] + (1 - b1) * d;
-      s[k] = b2 * s[k] + (1 - b2) * d * d;
-      v[k] -= step_size * m[k] / (std::sqrt(s[k]) * inv_sqrt_bc2 + eps);
+    typename Optimizer<Scalar>::ArrayMap p(value, n), m = this->slot(m_slot_, i, offset, n), s = this->slot(v_slot_, i, offset, n);
+    typename Optimizer<Scalar>::ConstArrayMap g(grad, n);
+    if (wd != 0) {
+      m = b1 * m + (1 - b1) * (g + wd * p);
+      s = b2 * s + (1 - b2) * (g + wd * p).square();
+    } else {
+      m = b1 * m + (1 - b1) * g;
+      s = b2 * s + (1 - b2) * g.square();
     }
+    p -= step_size * m / (s.sqrt() * inv_sqrt_bc2 + eps);
   }
 
  private:

@@ -21,20 +21,37 @@ struct OptimizerState {
 };
 
 /// Base of the optimizers. Bound at construction to one model's parameters, so a generator's optimizer can never
-/// touch the discriminator. Subclasses implement update() for one parameter.
+/// touch the discriminator. Subclasses implement update() for a contiguous range of one parameter; step() splits
+/// the parameters into ranges that threads update in parallel (each element's arithmetic is independent, so the
+/// result does not depend on the thread count).
 template <typename Scalar>
 class Optimizer {
  public:
   Optimizer(std::vector<Parameter<Scalar>> params, double lr, const char* kind) : params_(std::move(params)), lr_(lr), kind_(kind) {
     if (params_.empty()) throw argument_error(std::string(kind) + "::" + kind + "(): no parameters to optimize");
     if (!(lr > 0)) throw argument_error(std::string(kind) + "::" + kind + "(): learning rate must be positive, got " + std::to_string(lr));
+    for (std::size_t i = 0; i < params_.size(); ++i)
+      for (Index b = 0; b < params_[i].value->size(); b += kChunk) chunks_.push_back({i, b, std::min(params_[i].value->size(), b + kChunk)});
   }
   virtual ~Optimizer() = default;
 
   /// Applies one update to every parameter from its accumulated gradient.
-  void step() {
+  /// @return whether every updated parameter is finite (a non-finite gradient makes its parameter non-finite).
+  bool step() {
     ++step_;
-    for (std::size_t i = 0; i < params_.size(); ++i) update(i, *params_[i].value, *params_[i].grad);
+    bool finite = true;
+    const auto n = static_cast<std::ptrdiff_t>(chunks_.size());
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) reduction(&& : finite) if (n > 1)
+#endif
+    for (std::ptrdiff_t c = 0; c < n; ++c) {
+      const Chunk& k = chunks_[static_cast<std::size_t>(c)];
+      Tensor<Scalar>& value = *params_[k.param].value;
+      update(k.param, value.data() + k.begin, params_[k.param].grad->data() + k.begin, k.begin, k.end - k.begin);
+      // Checked while the range is still in cache.
+      finite = finite && Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, 1>>(value.data() + k.begin, k.end - k.begin).allFinite();
+    }
+    return finite;
   }
   void zero_grad() {
     for (auto& p : params_) p.grad->set_zero();
@@ -76,7 +93,11 @@ class Optimizer {
   }
 
  protected:
-  virtual void update(std::size_t index, Tensor<Scalar>& value, const Tensor<Scalar>& grad) = 0;
+  using ArrayMap = Eigen::Map<Eigen::Array<Scalar, Eigen::Dynamic, 1>>;
+  using ConstArrayMap = Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, 1>>;
+
+  /// Updates elements [offset, offset + count) of parameter `index`; `value` and `grad` point at the first of them.
+  virtual void update(std::size_t index, Scalar* value, const Scalar* grad, Index offset, Index count) = 0;
 
   /// Adds a per-parameter state slot (zeros shaped like each parameter); returns its index.
   std::size_t add_slot(const std::string& name) {
@@ -86,7 +107,8 @@ class Optimizer {
     slot_names_.push_back(name);
     return slots_.size() - 1;
   }
-  Tensor<Scalar>& slot(std::size_t k, std::size_t i) { return slots_[k][i]; }
+  /// The part of slot k that belongs to parameter i's elements [offset, offset + count).
+  ArrayMap slot(std::size_t k, std::size_t i, Index offset, Index count) { return ArrayMap(slots_[k][i].data() + offset, count); }
 
   std::vector<Parameter<Scalar>> params_;
   double lr_;
@@ -94,8 +116,15 @@ class Optimizer {
   std::int64_t step_ = 0;
 
  private:
+  struct Chunk {
+    std::size_t param;
+    Index begin, end;
+  };
+  static constexpr Index kChunk = 16384;  // elements per parallel work item: fits in L2 with its state
+
   std::vector<std::vector<Tensor<Scalar>>> slots_;
   std::vector<std::string> slot_names_;
+  std::vector<Chunk> chunks_;
 };
 
 }  // namespace ganpp

@@ -25,22 +25,20 @@ class RmsProp : public Optimizer<Scalar> {
   }
 
  protected:
-  void update(std::size_t i, Tensor<Scalar>& p, const Tensor<Scalar>& grad) override {
+  void update(std::size_t i, Scalar* value, const Scalar* g, Index offset, Index n) override {
     const Scalar lr = static_cast<Scalar>(this->lr_), a = static_cast<Scalar>(o_.alpha), eps = static_cast<Scalar>(o_.eps);
     const Scalar mu = static_cast<Scalar>(o_.momentum), wd = static_cast<Scalar>(o_.weight_decay);
-    Scalar* v = p.data();
-    const Scalar* g = grad.data();
-    Scalar* s = this->slot(sq_slot_, i).data();
-    Scalar* buf = o_.momentum > 0 ? this->slot(momentum_slot_, i).data() : nullptr;
-    for (Index k = 0; k < p.size(); ++k) {
-      const Scalar d = g[k] + wd * v[k];
+    Scalar* s = this->slot(sq_slot_, i, offset, n).data();
+    Scalar* buf = o_.momentum > 0 ? this->slot(momentum_slot_, i, offset, n).data() : nullptr;
+    for (Index k = 0; k < n; ++k) {
+      const Scalar d = g[k] + wd * value[k];
       s[k] = a * s[k] + (1 - a) * d * d;
       const Scalar step = d / (std::sqrt(s[k]) + eps);
       if (buf) {
         buf[k] = mu * buf[k] + step;
-        v[k] -= lr * buf[k];
+        value[k] -= lr * buf[k];
       } else {
-        v[k] -= lr * step;
+        value[k] -= lr * step;
       }
     }
   }

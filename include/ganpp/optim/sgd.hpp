@@ -22,19 +22,17 @@ class Sgd : public Optimizer<Scalar> {
   }
 
  protected:
-  void update(std::size_t i, Tensor<Scalar>& p, const Tensor<Scalar>& grad) override {
+  void update(std::size_t i, Scalar* value, const Scalar* g, Index offset, Index n) override {
     const Scalar lr = static_cast<Scalar>(this->lr_), mu = static_cast<Scalar>(o_.momentum), wd = static_cast<Scalar>(o_.weight_decay);
-    Scalar* v = p.data();
-    const Scalar* g = grad.data();
-    Scalar* buf = o_.momentum > 0 ? this->slot(momentum_slot_, i).data() : nullptr;
+    Scalar* buf = o_.momentum > 0 ? this->slot(momentum_slot_, i, offset, n).data() : nullptr;
     const bool first = this->step_ == 1;
-    for (Index k = 0; k < p.size(); ++k) {
-      Scalar d = g[k] + wd * v[k];
+    for (Index k = 0; k < n; ++k) {
+      Scalar d = g[k] + wd * value[k];
       if (buf) {
         buf[k] = first ? d : mu * buf[k] + d;
         d = o_.nesterov ? d + mu * buf[k] : buf[k];
       }
-      v[k] -= lr * d;
+      value[k] -= lr * d;
     }
   }
 
