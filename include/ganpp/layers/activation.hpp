@@ -8,34 +8,26 @@
 
 namespace ganpp {
 
-/// Shared machinery of the element-wise activations: Derived provides value(x) and slope(y), the derivative
-/// written in terms of the output y, so the input need not be kept.
+/// Shared machinery of the element-wise activations. Derived provides value(x) and slope(y) as Eigen array
+/// expressions (so they vectorise), the derivative written in terms of the output y, so the input need not be kept.
 template <typename Scalar, typename Derived>
 class Activation : public Layer<Scalar> {
  public:
   Shape output_shape(const Shape& in) const override { return in; }
   const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
     output_.resize(x.shape());
-    const Derived& self = static_cast<const Derived&>(*this);
-    const Scalar* in = x.data();
-    Scalar* out = output_.data();
-    const Index n = x.size();
-    for (Index i = 0; i < n; ++i) out[i] = self.value(in[i]);
+    output_.array() = static_cast<const Derived&>(*this).value(x.array());
     return output_;
   }
   const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
     this->check_grad(dy, output_.shape());
     grad_input_.resize(dy.shape());
-    const Derived& self = static_cast<const Derived&>(*this);
-    const Scalar* y = output_.data();
-    const Scalar* g = dy.data();
-    Scalar* dx = grad_input_.data();
-    const Index n = dy.size();
-    for (Index i = 0; i < n; ++i) dx[i] = g[i] * self.slope(y[i]);
+    grad_input_.array() = dy.array() * static_cast<const Derived&>(*this).slope(output_.array());
     return grad_input_;
   }
 
  protected:
+  using Array = Eigen::Array<Scalar, Eigen::Dynamic, 1>;
   Tensor<Scalar> output_, grad_input_;
 };
 
@@ -43,8 +35,10 @@ template <typename Scalar = float>
 class ReLU : public Activation<Scalar, ReLU<Scalar>> {
  public:
   std::string name() const override { return "ReLU"; }
-  Scalar value(Scalar x) const { return x > 0 ? x : Scalar(0); }
-  Scalar slope(Scalar y) const { return y > 0 ? Scalar(1) : Scalar(0); }
+  template <typename A>
+  auto value(const A& x) const { return x.max(Scalar(0)); }
+  template <typename A>
+  auto slope(const A& y) const { return (y > Scalar(0)).template cast<Scalar>(); }
 };
 
 template <typename Scalar = float>
@@ -55,9 +49,11 @@ class LeakyReLU : public Activation<Scalar, LeakyReLU<Scalar>> {
       throw argument_error("LeakyReLU::LeakyReLU(): negative_slope must be > 0 (use ReLU for 0), got " + std::to_string(negative_slope));
   }
   std::string name() const override { return "LeakyReLU(" + std::to_string(a_) + ")"; }
-  Scalar value(Scalar x) const { return x > 0 ? x : a_ * x; }
+  template <typename A>
+  auto value(const A& x) const { return (x > Scalar(0)).select(x, a_ * x); }
   // y > 0 exactly when x > 0 because the negative slope is positive.
-  Scalar slope(Scalar y) const { return y > 0 ? Scalar(1) : a_; }
+  template <typename A>
+  auto slope(const A& y) const { return (y > Scalar(0)).select(A::Constant(y.size(), Scalar(1)), A::Constant(y.size(), a_)); }
 
  private:
   Scalar a_;
@@ -67,21 +63,21 @@ template <typename Scalar = float>
 class Tanh : public Activation<Scalar, Tanh<Scalar>> {
  public:
   std::string name() const override { return "Tanh"; }
-  Scalar value(Scalar x) const { return std::tanh(x); }
-  Scalar slope(Scalar y) const { return Scalar(1) - y * y; }
+  template <typename A>
+  auto value(const A& x) const { return x.tanh(); }
+  template <typename A>
+  auto slope(const A& y) const { return Scalar(1) - y.square(); }
 };
 
 template <typename Scalar = float>
 class Sigmoid : public Activation<Scalar, Sigmoid<Scalar>> {
  public:
   std::string name() const override { return "Sigmoid"; }
-  Scalar value(Scalar x) const {
-    // Two branches so that exp never overflows.
-    if (x >= 0) return Scalar(1) / (Scalar(1) + std::exp(-x));
-    const Scalar e = std::exp(x);
-    return e / (Scalar(1) + e);
-  }
-  Scalar slope(Scalar y) const { return y * (Scalar(1) - y); }
+  /// Eigen's logistic() saturates to exactly 0 and 1 without overflowing.
+  template <typename A>
+  auto value(const A& x) const { return x.logistic(); }
+  template <typename A>
+  auto slope(const A& y) const { return y * (Scalar(1) - y); }
 };
 
 }  // namespace ganpp

@@ -48,8 +48,9 @@ class Optimizer {
       const Chunk& k = chunks_[static_cast<std::size_t>(c)];
       Tensor<Scalar>& value = *params_[k.param].value;
       update(k.param, value.data() + k.begin, params_[k.param].grad->data() + k.begin, k.begin, k.end - k.begin);
-      // Checked while the range is still in cache.
-      finite = finite && Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, 1>>(value.data() + k.begin, k.end - k.begin).allFinite();
+      // Checked while the range is still in cache: x * 0 is 0 for finite x and NaN for inf or NaN, and a sum
+      // vectorises where a per-element isfinite() does not.
+      finite = finite && (ConstArrayMap(value.data() + k.begin, k.end - k.begin) * Scalar(0)).sum() == Scalar(0);
     }
     return finite;
   }
