@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: MIT
+// The im2col + GEMM convolutions against a plain loop implementation of the definition, on random shapes.
+#include <catch2/catch.hpp>
+#include <ganpp/ganpp.hpp>
+
+using namespace ganpp;
+
+namespace {
+
+// y[n][o][i][j] = b[o] + sum_{c,u,v} x[n][c][i*s - p + u][j*s - p + v] * w[o][c][u][v]
+Tensor<double> reference_conv(const Tensor<double>& x, const Tensor<double>& w, const Tensor<double>& b, Index s, Index p) {
+  const Index n_batch = x.dim(0), cin = x.dim(1), h = x.dim(2), wd = x.dim(3), cout = w.dim(0), k = w.dim(2);
+  const Index oh = (h + 2 * p - k) / s + 1, ow = (wd + 2 * p - k) / s + 1;
+  Tensor<double> y(Shape{n_batch, cout, oh, ow});
+  for (Index n = 0; n < n_batch; ++n)
+    for (Index o = 0; o < cout; ++o)
+      for (Index i = 0; i < oh; ++i)
+        for (Index j = 0; j < ow; ++j) {
+          double acc = b.size() ? b[o] : 0.0;
+          for (Index c = 0; c < cin; ++c)
+            for (Index u = 0; u < k; ++u)
+              for (Index v = 0; v < k; ++v) {
+                const Index r = i * s - p + u, q = j * s - p + v;
+                if (r >= 0 && r < h && q >= 0 && q < wd) acc += x.at(n, c, r, q) * w.at(o, c, u, v);
+              }
+          y.at(n, o, i, j) = acc;
+        }
+  return y;
+}
+
+// Transposed convolution by scattering: y[n][o][i*s - p + u][j*s - p + v] += x[n][c][i][j] * w[c][o][u][v]
+Tensor<double> reference_conv_transpose(const Tensor<double>& x, const Tensor<double>& w, const Tensor<double>& b, Index s, Index p, Index op) {
+  const Index n_batch = x.dim(0), cin = x.dim(1), h = x.dim(2), wd = x.dim(3), cout = w.dim(1), k = w.dim(2);
+  const Index oh = (h - 1) * s - 2 * p + k + op, ow = (wd - 1) * s - 2 * p + k + op;
+  Tensor<double> y(Shape{n_batch, cout, oh, ow});
+  for (Index n = 0; n < n_batch; ++n)
+    for (Index o = 0; o < cout; ++o)
+      for (Index i = 0; i < oh; ++i)
+        for (Index j = 0; j < ow; ++j) y.at(n, o, i, j) = b.size() ? b[o] : 0.0;
+  for (Index n = 0; n < n_batch; ++n)
+    for (Index c = 0; c < cin; ++c)
+      for (Index i = 0; i < h; ++i)
+        for (Index j = 0; j < wd; ++j)
+          for (Index o = 0; o < cout; ++o)
+            for (Index u = 0; u < k; ++u)
+              for (Index v = 0; v < k; ++v) {
+                const Index r = i * s - p + u, q = j * s - p + v;
+                if (r >= 0 && r < oh && q >= 0 && q < ow) y.at(n, o, r, q) += x.at(n, c, i, j) * w.at(c, o, u, v);
+              }
+  return y;
+}
+
+double max_abs_diff(const Tensor<double>& a, const Tensor<double>& b) {
+  REQUIRE(a.shape() == b.shape());
+  return (a.array() - b.array()).abs().maxCoeff();
+}
+
+}  // namespace
+
+TEST_CASE("Conv2d matches the definition on random shapes", "[layer][conv]") {
+  Rng shapes(2024);
+  for (int trial = 0; trial < 40; ++trial) {
+    const Index k = 1 + static_cast<Index>(shapes.below(4)), s = 1 + static_cast<Index>(shapes.below(3));
+    const Index p = static_cast<Index>(shapes.below(static_cast<std::uint64_t>(k)));
+    const Index cin = 1 + static_cast<Index>(shapes.below(4)), cout = 1 + static_cast<Index>(shapes.below(5));
+    const Index h = k + static_cast<Index>(shapes.below(7)), w = k + static_cast<Index>(shapes.below(7));
+    const Index n = 1 + static_cast<Index>(shapes.below(3));
+    const bool bias = shapes.below(2) == 1;
+    Conv2d<double> conv(ConvOptions(cin, cout, k).with_stride(s).with_padding(p).with_bias(bias));
+    Rng values(static_cast<std::uint64_t>(trial));
+    conv.reset_parameters(Init::kaiming, values);
+    if (bias) values.fill_normal(conv.bias());
+    Tensor<double> x(Shape{n, cin, h, w});
+    values.fill_normal(x);
+    INFO(conv.name() << " on " << x.shape().str());
+    CHECK(max_abs_diff(conv.forward(x), reference_conv(x, conv.weight(), conv.bias(), s, p)) < 1e-12);
+  }
+}
+
+TEST_CASE("ConvTranspose2d matches the definition on random shapes", "[layer][conv]") {
+  Rng shapes(7);
+  for (int trial = 0; trial < 40; ++trial) {
+    const Index k = 1 + static_cast<Index>(shapes.below(4)), s = 1 + static_cast<Index>(shapes.below(3));
+    const Index p = static_cast<Index>(shapes.below(static_cast<std::uint64_t>(k)));
+    const Index op = s > 1 ? static_cast<Index>(shapes.below(static_cast<std::uint64_t>(s))) : 0;
+    const Index cin = 1 + static_cast<Index>(shapes.below(4)), cout = 1 + static_cast<Index>(shapes.below(5));
+    const Index h = 1 + static_cast<Index>(shapes.below(5)), w = 1 + static_cast<Index>(shapes.below(5));
+    const Index n = 1 + static_cast<Index>(shapes.below(3));
+    const bool bias = shapes.below(2) == 1;
+    if ((h - 1) * s - 2 * p + k + op < 1 || (w - 1) * s - 2 * p + k + op < 1) continue;
+    ConvTranspose2d<double> conv(ConvOptions(cin, cout, k).with_stride(s).with_padding(p).with_output_padding(op).with_bias(bias));
+    Rng values(static_cast<std::uint64_t>(trial));
+    conv.reset_parameters(Init::kaiming, values);
+    if (bias) values.fill_normal(conv.bias());
+    Tensor<double> x(Shape{n, cin, h, w});
+    values.fill_normal(x);
+    INFO(conv.name() << " on " << x.shape().str());
+    CHECK(max_abs_diff(conv.forward(x), reference_conv_transpose(x, conv.weight(), conv.bias(), s, p, op)) < 1e-12);
+  }
+}
