@@ -16,6 +16,16 @@ struct ConvGeometry {
   Index grid() const { return out_h * out_w; }
 };
 
+/// The window positions ow in [lo, hi) whose tap at kernel column kj falls inside the image row (0 <= iw < width),
+/// where iw = ow * stride - padding + kj: the loops below run branch-free over that range and zero-fill the rest.
+inline void valid_range(const ConvGeometry& g, Index kj, Index& lo, Index& hi) {
+  const Index first = g.padding - kj;  // iw >= 0  <=>  ow * stride >= padding - kj
+  lo = first <= 0 ? 0 : (first + g.stride - 1) / g.stride;
+  const Index last = g.width - 1 + g.padding - kj;  // iw <= width - 1
+  hi = last < 0 ? 0 : std::min(g.out_w, last / g.stride + 1);
+  lo = std::min(lo, hi);
+}
+
 /// Unfolds a batch of NCHW images into cols, a column-major (batch * grid) x (C*k*k) matrix stored as
 /// cols[r * batch * grid + n * grid + position]: row r = (c, ki, kj) is one contiguous line, so both the
 /// reads (along an image row) and the writes are sequential. Out-of-image taps are zero.
@@ -27,52 +37,56 @@ void im2col(const Scalar* image, Index batch, const ConvGeometry& g, Scalar* col
 #endif
   for (Index r = 0; r < rows; ++r) {
     const Index c = r / kk, ki = (r % kk) / g.kernel, kj = r % g.kernel;
+    Index lo, hi;
+    valid_range(g, kj, lo, hi);
     Scalar* out = cols + r * line;
     for (Index n = 0; n < batch; ++n) {
       const Scalar* plane = image + (n * g.channels + c) * g.height * g.width;
-      for (Index oh = 0; oh < g.out_h; ++oh) {
+      for (Index oh = 0; oh < g.out_h; ++oh, out += g.out_w) {
         const Index ih = oh * g.stride - g.padding + ki;
         if (ih < 0 || ih >= g.height) {
           std::fill_n(out, g.out_w, Scalar(0));
-          out += g.out_w;
           continue;
         }
-        const Scalar* src = plane + ih * g.width;
-        for (Index ow = 0; ow < g.out_w; ++ow) {
-          const Index iw = ow * g.stride - g.padding + kj;
-          *out++ = (iw >= 0 && iw < g.width) ? src[iw] : Scalar(0);
+        const Index base = ih * g.width - g.padding + kj;  // plane[base + ow * stride] is the tap of window ow
+        std::fill_n(out, lo, Scalar(0));
+        if (g.stride == 1) {
+          std::copy(plane + base + lo, plane + base + hi, out + lo);
+        } else {
+          for (Index ow = lo; ow < hi; ++ow) out[ow] = plane[base + ow * g.stride];
         }
+        std::fill(out + hi, out + g.out_w, Scalar(0));
       }
     }
   }
 }
 
 /// The adjoint of im2col: adds every entry of cols back into the NCHW image position it was read from.
-/// The image is overwritten (zeroed first). Channels are independent, so they run in parallel without races.
+/// The image is overwritten. Each (sample, channel) plane is summed by one thread, in a fixed order, so the result
+/// is the same for every thread count.
 template <typename Scalar>
 void col2im(const Scalar* cols, Index batch, const ConvGeometry& g, Scalar* image) {
-  const Index line = batch * g.grid(), kk = g.kernel * g.kernel;
+  const Index line = batch * g.grid(), kk = g.kernel * g.kernel, planes = batch * g.channels;
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) if (g.rows() * line > 65536)
 #endif
-  for (Index c = 0; c < g.channels; ++c) {
-    for (Index n = 0; n < batch; ++n) std::fill_n(image + (n * g.channels + c) * g.height * g.width, g.height * g.width, Scalar(0));
+  for (Index nc = 0; nc < planes; ++nc) {
+    const Index n = nc / g.channels, c = nc % g.channels;
+    Scalar* plane = image + nc * g.height * g.width;
+    std::fill_n(plane, g.height * g.width, Scalar(0));
     for (Index k = 0; k < kk; ++k) {
       const Index ki = k / g.kernel, kj = k % g.kernel;
-      const Scalar* in = cols + (c * kk + k) * line;
-      for (Index n = 0; n < batch; ++n) {
-        Scalar* plane = image + (n * g.channels + c) * g.height * g.width;
-        for (Index oh = 0; oh < g.out_h; ++oh) {
-          const Index ih = oh * g.stride - g.padding + ki;
-          if (ih < 0 || ih >= g.height) {
-            in += g.out_w;
-            continue;
-          }
-          Scalar* dst = plane + ih * g.width;
-          for (Index ow = 0; ow < g.out_w; ++ow, ++in) {
-            const Index iw = ow * g.stride - g.padding + kj;
-            if (iw >= 0 && iw < g.width) dst[iw] += *in;
-          }
+      Index lo, hi;
+      valid_range(g, kj, lo, hi);
+      const Scalar* in = cols + (c * kk + k) * line + n * g.grid();
+      for (Index oh = 0; oh < g.out_h; ++oh, in += g.out_w) {
+        const Index ih = oh * g.stride - g.padding + ki;
+        if (ih < 0 || ih >= g.height) continue;
+        const Index base = ih * g.width - g.padding + kj;  // plane[base + ow * stride] receives window ow's tap
+        if (g.stride == 1) {
+          for (Index ow = lo; ow < hi; ++ow) plane[base + ow] += in[ow];
+        } else {
+          for (Index ow = lo; ow < hi; ++ow) plane[base + ow * g.stride] += in[ow];
         }
       }
     }
