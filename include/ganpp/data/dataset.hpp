@@ -1,146 +1,241 @@
 // SPDX-License-Identifier: MIT
-// ImageDataset (uint8 images and labels from IDX files, MNIST included) and BatchLoader (shuffled batches in [-1, 1]).
+// ImageDataset loaded from IDX files (MNIST), and BatchLoader: shuffled, resumable mini-batches scaled to [-1, 1].
 #pragma once
 
+#include "../config.hpp"
 #include "../error.hpp"
 #include "../random.hpp"
 #include "../tensor.hpp"
 #include "idx.hpp"
 
+#include <array>
 #include <cstdint>
+#include <filesystem>
+#include <numeric>
 #include <sstream>
 #include <string>
+#include <system_error>
 #include <vector>
 
 namespace ganpp {
 
-/// Images of one size as uint8 (N, C, H, W), with one label per image or none.
+/// Images of unsigned bytes, stored row-major as (count, channels, height, width), with optional labels.
 struct ImageDataset {
-  Index count = 0, channels = 1, height = 0, width = 0;
+  Index count = 0;
+  Index channels = 1;
+  Index height = 0;
+  Index width = 0;
+  /// count * channels * height * width bytes.
   std::vector<std::uint8_t> pixels;
-  std::vector<int> labels;  ///< empty when the dataset has none
+  /// One label per image, or empty when the dataset has no labels.
+  std::vector<int> labels;
+
+  /// Bytes per image: channels * height * width.
   Index image_size() const { return channels * height * width; }
 };
 
-/// Loads an IDX image file (N, H, W) and, unless labels_path is empty, its IDX label file (N).
-/// @throws io_error naming the file for any malformed input, or both files when their counts differ.
+/// Loads a single-channel dataset from an IDX image file (rank 3) and, unless `labels_path` is "", an IDX label
+/// file (rank 1) holding one label per image.
+/// @throws io_error naming the file for any read failure, and naming both files when the counts differ.
 inline ImageDataset load_idx_dataset(const std::string& images_path, const std::string& labels_path = "") {
   IdxData images = read_idx_images(images_path);
-  ImageDataset d;
-  d.count = images.dims[0];
-  d.height = images.dims[1];
-  d.width = images.dims[2];
-  d.pixels = std::move(images.values);
+  ImageDataset ds;
+  ds.count = images.dims[0];
+  ds.channels = 1;
+  ds.height = images.dims[1];
+  ds.width = images.dims[2];
+  ds.pixels = std::move(images.values);
   if (!labels_path.empty()) {
     const IdxData labels = read_idx_labels(labels_path);
-    if (labels.dims[0] != d.count)
-      throw io_error("load_idx_dataset(): '" + labels_path + "' holds " + std::to_string(labels.dims[0]) + " labels but '" + images_path +
-                     "' holds " + std::to_string(d.count) + " images");
-    d.labels.assign(labels.values.begin(), labels.values.end());
+    if (labels.dims[0] != ds.count)
+      throw io_error("load_idx_dataset(): label file '" + labels_path + "' holds " + std::to_string(labels.dims[0]) +
+                     " labels but image file '" + images_path + "' holds " + std::to_string(ds.count) +
+                     " images: expected one label per image");
+    ds.labels.assign(labels.values.begin(), labels.values.end());
   }
-  return d;
+  return ds;
 }
 
-/// Loads MNIST's training set (train-*) or test set (t10k-*) from a folder with the four original IDX files.
+/// Loads the MNIST training set (60000 images) or, with `train` false, the test set (10000 images) from the
+/// uncompressed IDX files in `dir` (train-images-idx3-ubyte and train-labels-idx1-ubyte, or t10k-*).
+/// @throws io_error naming a missing file with the command that fetches it, for images other than 28 x 28 or
+///         labels above 9, or any load_idx_dataset() error.
 inline ImageDataset load_mnist(const std::string& dir, bool train) {
-  const std::string prefix = dir + "/" + (train ? "train" : "t10k");
-  const std::string images = prefix + "-images-idx3-ubyte", labels = prefix + "-labels-idx1-ubyte";
-  for (const std::string& f : {images, labels}) {
-    std::ifstream probe(f, std::ios::binary);
-    if (!probe)
-      throw io_error("load_mnist(): missing " + f + "; fetch MNIST with: cmake -DMNIST_DIR=" + dir + " -P cmake/FetchMNIST.cmake");
+  const std::string prefix = train ? "train" : "t10k";
+  const std::string images = (std::filesystem::path(dir) / (prefix + "-images-idx3-ubyte")).string();
+  const std::string labels = (std::filesystem::path(dir) / (prefix + "-labels-idx1-ubyte")).string();
+  for (const std::string& file : {images, labels}) {
+    std::error_code ec;
+    if (!std::filesystem::exists(file, ec))
+      throw io_error("load_mnist(): MNIST file '" + file + "' not found: expected the uncompressed " + prefix +
+                     "-images-idx3-ubyte and " + prefix + "-labels-idx1-ubyte in '" + dir +
+                     "'; fetch them with: cmake -DMNIST_DIR=" + dir + " -P cmake/FetchMNIST.cmake");
   }
-  ImageDataset d = load_idx_dataset(images, labels);
-  if (d.height != 28 || d.width != 28)
-    throw io_error("load_mnist(): '" + images + "' holds " + std::to_string(d.height) + "x" + std::to_string(d.width) + " images, expected 28x28");
-  for (int y : d.labels)
-    if (y > 9) throw io_error("load_mnist(): '" + labels + "' holds label " + std::to_string(y) + ", expected 0 to 9");
-  return d;
+  ImageDataset ds = load_idx_dataset(images, labels);
+  if (ds.height != 28 || ds.width != 28)
+    throw io_error("load_mnist(): '" + images + "' holds " + std::to_string(ds.height) + " x " + std::to_string(ds.width) +
+                   " images: expected MNIST's 28 x 28");
+  for (int y : ds.labels)
+    if (y > 9) throw io_error("load_mnist(): '" + labels + "' holds label " + std::to_string(y) + ": expected digits 0 to 9");
+  return ds;
 }
 
-/// Shuffled full batches of a dataset, pixels scaled to [-1, 1] (v / 127.5 - 1).
+/// Draws shuffled mini-batches from an ImageDataset, pixel values scaled by v / 127.5 - 1 to [-1, 1].
 ///
-/// Each epoch draws a fresh permutation from the loader's own generator (seeded at construction) and yields
-/// count / batch_size full batches; the remainder is dropped, as PyTorch's recipe does. next() reuses the
-/// caller's buffers, so after the first batch it allocates nothing. state()/set_state() resume exactly.
+/// Each epoch is a fresh permutation drawn with Rng::shuffle; only full batches are produced (count / batch_size
+/// per epoch, the remainder dropped, as PyTorch's DataLoader with drop_last=True). state() and set_state() save and
+/// restore the exact position, so a resumed run sees the same batches as an uninterrupted one.
+/// The dataset is held by reference: it must outlive the loader and must not change while the loader is used.
+/// @tparam Scalar float or double.
 template <typename Scalar = float>
 class BatchLoader {
  public:
-  /// @param flatten yield (B, C*H*W) instead of (B, C, H, W)
-  BatchLoader(const ImageDataset& data, Index batch_size, std::uint64_t seed, bool flatten = false)
-      : data_(data), batch_(batch_size), flatten_(flatten), rng_(seed), order_(static_cast<std::size_t>(data.count)) {
-    if (batch_size < 1 || batch_size > data.count)
-      throw argument_error("BatchLoader::BatchLoader(): batch size must be in [1, " + std::to_string(data.count) + "] for a dataset of " +
-                           std::to_string(data.count) + " images, got " + std::to_string(batch_size));
-    start_epoch();
+  /// @param batch_size images per batch, 1..dataset.count.
+  /// @param rng generator copied into the loader; it alone decides the order of every epoch.
+  /// @param flatten produce (B, C*H*W) batches instead of (B, C, H, W).
+  /// @throws argument_error for a bad batch size or an inconsistent dataset.
+  BatchLoader(const ImageDataset& dataset, Index batch_size, const Rng& rng, bool flatten = false)
+      : data_(dataset), batch_(batch_size), flatten_(flatten), rng_(rng) {
+    validate();
+    for (int v = 0; v < 256; ++v) scale_[static_cast<std::size_t>(v)] = static_cast<Scalar>(v / 127.5 - 1.0);
+    batches_ = data_.count / batch_;
+    order_.resize(static_cast<std::size_t>(data_.count));
+    start_epoch(0);
   }
+  /// As above with Rng(seed).
+  BatchLoader(const ImageDataset& dataset, Index batch_size, std::uint64_t seed, bool flatten = false)
+      : BatchLoader(dataset, batch_size, Rng(seed), flatten) {}
+  // The loader keeps a reference: a temporary dataset would dangle.
+  BatchLoader(ImageDataset&&, Index, const Rng&, bool = false) = delete;
+  BatchLoader(ImageDataset&&, Index, std::uint64_t, bool = false) = delete;
 
-  Index batches_per_epoch() const { return data_.count / batch_; }
-  /// Epochs completed.
-  Index epoch() const { return epoch_; }
-  /// Batches taken from the current epoch.
-  Index position() const { return position_; }
-
-  /// Fills the next batch; returns false (filling nothing) at the end of an epoch, after which the next call
-  /// starts the next epoch.
+  /// Fills the next batch: `images` with shape (B, C, H, W), or (B, C*H*W) when flattening, and `labels` with the
+  /// B labels (left empty when the dataset has none). Reuses both buffers, so only the first call allocates.
+  /// @return false, filling nothing, once the epoch's batches are exhausted; the following call starts the next epoch.
   bool next(Tensor<Scalar>& images, std::vector<int>& labels) {
-    if (position_ == batches_per_epoch()) {
-      ++epoch_;
-      start_epoch();
+    if (position_ >= batches_) {
+      start_epoch(epoch_ + 1);
       return false;
     }
-    const Index size = data_.image_size();
-    images.resize(flatten_ ? Shape{batch_, size} : Shape{batch_, data_.channels, data_.height, data_.width});
-    labels.resize(static_cast<std::size_t>(batch_));
-    for (Index i = 0; i < batch_; ++i) {
-      const std::size_t k = order_[static_cast<std::size_t>(position_ * batch_ + i)];
-      const std::uint8_t* src = data_.pixels.data() + static_cast<Index>(k) * size;
-      Scalar* dst = images.data() + i * size;
-      for (Index j = 0; j < size; ++j) dst[j] = static_cast<Scalar>(src[j]) / Scalar(127.5) - Scalar(1);
-      labels[static_cast<std::size_t>(i)] = data_.labels.empty() ? 0 : data_.labels[k];
+    const Index sample = data_.channels * data_.height * data_.width;
+    if (flatten_)
+      images.resize(Shape{batch_, sample});
+    else
+      images.resize(Shape{batch_, data_.channels, data_.height, data_.width});
+    const bool labelled = !data_.labels.empty();
+    if (labelled)
+      labels.resize(static_cast<std::size_t>(batch_));
+    else
+      labels.clear();
+    Scalar* out = images.data();
+    for (Index b = 0; b < batch_; ++b) {
+      const Index item = order_[static_cast<std::size_t>(position_ * batch_ + b)];
+      const std::uint8_t* src = data_.pixels.data() + item * sample;
+      Scalar* dst = out + b * sample;
+      for (Index k = 0; k < sample; ++k) dst[k] = scale_[src[k]];
+      if (labelled) labels[static_cast<std::size_t>(b)] = data_.labels[static_cast<std::size_t>(item)];
     }
     ++position_;
     return true;
   }
 
-  /// Epoch, position and the generator state at the start of the epoch (the permutation is drawn again from it).
+  Index batch_size() const { return batch_; }
+  /// Full batches per epoch: count / batch_size.
+  Index batches_per_epoch() const { return batches_; }
+  /// The current epoch, counting from 0.
+  Index epoch() const { return epoch_; }
+  /// Batches already produced in the current epoch.
+  Index position() const { return position_; }
+
+  /// The loader's position as text, for checkpoints: the epoch, the position in it and the generator state at the
+  /// epoch's start, from which the epoch's permutation is drawn again.
   std::string state() const {
     std::ostringstream os;
-    os << "BatchLoader1 " << epoch_ << ' ' << position_ << ' ' << data_.count << ' ' << batch_ << '\n' << epoch_rng_state_;
+    os << kStateTag << ' ' << kStateVersion << " count " << data_.count << " batch " << batch_ << " epoch " << epoch_
+       << " position " << position_ << " rng " << epoch_start_rng_.state();
     return os.str();
   }
-  void set_state(const std::string& s) {
-    std::istringstream is(s);
-    std::string tag;
-    Index epoch = -1, position = -1, count = -1, batch = -1;
-    is >> tag >> epoch >> position >> count >> batch;
-    if (!is || tag != "BatchLoader1" || epoch < 0 || position < 0 || position > batches_per_epoch())
-      throw io_error("BatchLoader::set_state(): malformed loader state");
+
+  /// Restores a position saved by state() for the same dataset and batch size.
+  /// @throws io_error for malformed text or a state from another dataset size or batch size; the loader is then
+  ///         unchanged.
+  void set_state(const std::string& text) {
+    const std::string fn = "BatchLoader::set_state(): ";
+    std::istringstream is(text);
+    std::string tag, k_count, k_batch, k_epoch, k_position, k_rng;
+    long long version = 0, count = 0, batch = 0, epoch = 0, position = 0;
+    is >> tag >> version >> k_count >> count >> k_batch >> batch >> k_epoch >> epoch >> k_position >> position >> k_rng;
+    if (!is || tag != kStateTag || k_count != "count" || k_batch != "batch" || k_epoch != "epoch" ||
+        k_position != "position" || k_rng != "rng")
+      throw io_error(fn + "malformed state: expected '" + std::string(kStateTag) +
+                     " <version> count <n> batch <n> epoch <n> position <n> rng <state>', found '" + excerpt(text) + "'");
+    if (version != kStateVersion)
+      throw io_error(fn + "unsupported state version " + std::to_string(version) + ": expected " + std::to_string(kStateVersion));
     if (count != data_.count || batch != batch_)
-      throw io_error("BatchLoader::set_state(): state is for " + std::to_string(count) + " images in batches of " + std::to_string(batch) +
-                     ", this loader has " + std::to_string(data_.count) + " in batches of " + std::to_string(batch_));
-    std::string rng_state((std::istreambuf_iterator<char>(is.ignore(1))), std::istreambuf_iterator<char>());
-    rng_.set_state(rng_state);
-    epoch_ = epoch;
-    start_epoch();
-    position_ = position;
+      throw io_error(fn + "state is for " + std::to_string(count) + " images in batches of " + std::to_string(batch) +
+                     ", but this loader has " + std::to_string(data_.count) + " images in batches of " + std::to_string(batch_));
+    if (epoch < 0 || position < 0 || position > batches_)
+      throw io_error(fn + "epoch " + std::to_string(epoch) + " position " + std::to_string(position) +
+                     " out of range: expected epoch >= 0 and position in [0, " + std::to_string(batches_) + "]");
+    std::string rng_text;
+    std::getline(is, rng_text);
+    Rng start;
+    try {
+      start.set_state(rng_text);
+    } catch (const io_error& e) {
+      throw io_error(fn + "malformed generator state (" + e.what() + ")");
+    }
+    rng_ = start;
+    start_epoch(static_cast<Index>(epoch));
+    position_ = static_cast<Index>(position);
   }
 
  private:
-  void start_epoch() {
-    epoch_rng_state_ = rng_.state();
-    for (std::size_t i = 0; i < order_.size(); ++i) order_[i] = i;
-    rng_.shuffle(order_);
+  static constexpr const char* kStateTag = "ganpp-batch-loader";
+  static constexpr long long kStateVersion = 1;
+
+  static std::string excerpt(const std::string& s) { return s.size() <= 60 ? s : s.substr(0, 60) + "..."; }
+
+  void validate() const {
+    const std::string fn = "BatchLoader::BatchLoader(): ";
+    if (data_.count < 0 || data_.channels < 1 || data_.height < 1 || data_.width < 1)
+      throw argument_error(fn + "expected a dataset with count >= 0 and channels, height, width >= 1, found " +
+                           std::to_string(data_.count) + " x " + std::to_string(data_.channels) + " x " +
+                           std::to_string(data_.height) + " x " + std::to_string(data_.width));
+    const auto pixels = static_cast<unsigned long long>(data_.pixels.size());
+    const auto sample = static_cast<unsigned long long>(data_.channels) * static_cast<unsigned long long>(data_.height) *
+                        static_cast<unsigned long long>(data_.width);
+    if (pixels / sample != static_cast<unsigned long long>(data_.count) || pixels % sample != 0)
+      throw argument_error(fn + "dataset of " + std::to_string(data_.count) + " images of " + std::to_string(sample) +
+                           " bytes expects " + std::to_string(static_cast<unsigned long long>(data_.count) * sample) +
+                           " pixels, found " + std::to_string(pixels));
+    if (!data_.labels.empty() && static_cast<Index>(data_.labels.size()) != data_.count)
+      throw argument_error(fn + "dataset of " + std::to_string(data_.count) + " images expects as many labels or none, found " +
+                           std::to_string(data_.labels.size()));
+    if (batch_ < 1 || batch_ > data_.count)
+      throw argument_error(fn + "batch_size " + std::to_string(batch_) + " must be between 1 and the dataset's " +
+                           std::to_string(data_.count) + " images");
+  }
+
+  // The permutation depends only on the generator state at the epoch's start, which state() records.
+  void start_epoch(Index epoch) {
+    epoch_ = epoch;
     position_ = 0;
+    epoch_start_rng_ = rng_;
+    std::iota(order_.begin(), order_.end(), Index(0));
+    rng_.shuffle(order_);
   }
 
   const ImageDataset& data_;
   Index batch_;
   bool flatten_;
   Rng rng_;
-  std::vector<std::size_t> order_;
-  std::string epoch_rng_state_;
-  Index epoch_ = 0, position_ = 0;
+  Rng epoch_start_rng_;
+  std::array<Scalar, 256> scale_{};
+  std::vector<Index> order_;
+  Index batches_ = 0;
+  Index epoch_ = 0;
+  Index position_ = 0;
 };
 
 }  // namespace ganpp

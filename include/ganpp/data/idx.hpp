@@ -58,16 +58,10 @@ inline bool idx_checked_product(const std::vector<Index>& dims, std::uint64_t li
 /// " (reason)" from errno after a failed open, or "" when the library left no reason.
 inline std::string idx_errno_reason(int err) { return err ? " (" + std::string(std::strerror(err)) + ")" : std::string(); }
 
-}  // namespace detail
-
-/// Reads an IDX file of unsigned bytes (type 0x08) and rank 1..4.
-///
-/// The header is checked against the real file size before anything is allocated, so a corrupt or hostile
-/// header cannot make this allocate more than the file holds.
-/// @throws io_error naming `path` when the file is missing or unreadable, shorter than its header, not an IDX
-///         file, of another element type or rank, truncated, or followed by trailing bytes.
-inline IdxData read_idx(const std::string& path) {
-  const std::string where = "read_idx(): '" + path + "'";
+/// read_idx() for `caller`; when expected_rank is not 0, a file of another rank is rejected before its payload is
+/// read, with `rank_meaning` (e.g. "an image file of rank 3 (count, height, width)") in the message.
+inline IdxData read_idx_checked(const std::string& path, const char* caller, int expected_rank, const char* rank_meaning) {
+  const std::string where = std::string(caller) + "(): '" + path + "'";
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);
   if (!std::filesystem::exists(status)) throw io_error(where + ": file does not exist");
@@ -75,7 +69,7 @@ inline IdxData read_idx(const std::string& path) {
 
   errno = 0;
   std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) throw io_error(where + ": cannot open for reading" + detail::idx_errno_reason(errno));
+  if (!in) throw io_error(where + ": cannot open for reading" + idx_errno_reason(errno));
   const std::streamoff end = in.tellg();
   if (end < 0) throw io_error(where + ": cannot determine the file size");
   const auto file_size = static_cast<std::uint64_t>(end);
@@ -106,6 +100,9 @@ inline IdxData read_idx(const std::string& path) {
     const std::uint32_t d = (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) | b[3];
     out.dims.push_back(static_cast<Index>(d));
   }
+  if (expected_rank != 0 && rank != expected_rank)
+    throw io_error(where + ": expected " + rank_meaning + ", found rank " + std::to_string(rank) + " with dimensions " +
+                   detail::idx_dims_str(out.dims));
 
   // Validate the claimed payload against the real size before allocating it.
   std::uint64_t payload = 0;
@@ -130,24 +127,26 @@ inline IdxData read_idx(const std::string& path) {
   return out;
 }
 
+}  // namespace detail
+
+/// Reads an IDX file of unsigned bytes (type 0x08) and rank 1..4.
+///
+/// The header is checked against the real file size before anything is allocated, so a corrupt or hostile
+/// header cannot make this allocate more than the file holds.
+/// @throws io_error naming `path` when the file is missing or unreadable, shorter than its header, not an IDX
+///         file, of another element type or rank, truncated, or followed by trailing bytes.
+inline IdxData read_idx(const std::string& path) { return detail::read_idx_checked(path, "read_idx", 0, ""); }
+
 /// Reads an IDX image file: rank 3 (count, height, width) of unsigned bytes.
-/// @throws io_error naming `path` for any read_idx() failure or another rank.
+/// @throws io_error naming `path` for any read_idx() failure or another rank (checked before the payload is read).
 inline IdxData read_idx_images(const std::string& path) {
-  IdxData d = read_idx(path);
-  if (d.dims.size() != 3)
-    throw io_error("read_idx_images(): '" + path + "': expected an image file of rank 3 (count, height, width), found rank " +
-                   std::to_string(d.dims.size()) + " with dimensions " + detail::idx_dims_str(d.dims));
-  return d;
+  return detail::read_idx_checked(path, "read_idx_images", 3, "an image file of rank 3 (count, height, width)");
 }
 
 /// Reads an IDX label file: rank 1 (count) of unsigned bytes.
-/// @throws io_error naming `path` for any read_idx() failure or another rank.
+/// @throws io_error naming `path` for any read_idx() failure or another rank (checked before the payload is read).
 inline IdxData read_idx_labels(const std::string& path) {
-  IdxData d = read_idx(path);
-  if (d.dims.size() != 1)
-    throw io_error("read_idx_labels(): '" + path + "': expected a label file of rank 1 (count), found rank " +
-                   std::to_string(d.dims.size()) + " with dimensions " + detail::idx_dims_str(d.dims));
-  return d;
+  return detail::read_idx_checked(path, "read_idx_labels", 1, "a label file of rank 1 (count)");
 }
 
 /// Writes an IDX file of unsigned bytes with the given dimensions (rank 1..4, each below 2^32).

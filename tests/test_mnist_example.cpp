@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: MIT
+// Runs the ganpp-mnist program on a small synthetic IDX set and checks every file it writes, its exact resume,
+// and its answers to bad command lines.
+#include <catch2/catch.hpp>
+#include <ganpp/checkpoint.hpp>
+#include <ganpp/data/idx.hpp>
+
+#include "temp_dir.hpp"
+
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#define STB_IMAGE_IMPLEMENTATION
+#define STB_IMAGE_STATIC
+#include <stb_image.h>
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#ifndef GANPP_MNIST_EXE
+#error "GANPP_MNIST_EXE must name the ganpp-mnist program"
+#endif
+
+namespace fs = std::filesystem;
+using ganpp::Index;
+
+namespace {
+
+// 160 synthetic 28x28 "digits": a bright square whose position encodes the label, on a dark background.
+void write_synthetic_mnist(const test::TempDir& dir) {
+  const Index n = 160;
+  std::vector<std::uint8_t> pixels(static_cast<std::size_t>(n * 784), 0), labels;
+  for (Index i = 0; i < n; ++i) {
+    const int label = static_cast<int>(i % 10);
+    labels.push_back(static_cast<std::uint8_t>(label));
+    for (int y = 4; y < 12; ++y)
+      for (int x = 2 * label; x < 2 * label + 8; ++x) pixels[static_cast<std::size_t>(i * 784 + y * 28 + x)] = 255;
+  }
+  for (const char* set : {"train", "t10k"}) {
+    ganpp::write_idx(dir.file(std::string(set) + "-images-idx3-ubyte"), {n, 28, 28}, pixels.data());
+    ganpp::write_idx(dir.file(std::string(set) + "-labels-idx1-ubyte"), {n}, labels.data());
+  }
+}
+
+struct Result {
+  int code;
+  std::string output;
+};
+
+Result run(const std::string& args, const test::TempDir& scratch) {
+  const std::string log = scratch.file("log.txt");
+  const int status = std::system((std::string(GANPP_MNIST_EXE) + " " + args + " > " + log + " 2>&1").c_str());
+  std::ifstream in(log);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, ss.str()};
+}
+
+std::string read_file(const std::string& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void check_png(const std::string& path, int width, int height) {
+  int w = 0, h = 0, c = 0;
+  unsigned char* img = stbi_load(path.c_str(), &w, &h, &c, 0);
+  INFO(path);
+  REQUIRE(img != nullptr);
+  CHECK(w == width);
+  CHECK(h == height);
+  stbi_image_free(img);
+}
+
+}  // namespace
+
+TEST_CASE("ganpp-mnist trains each model and writes every output", "[mnist][slow]") {
+  test::TempDir data, scratch;
+  write_synthetic_mnist(data);
+  for (const std::string model : {"mlp", "dcgan", "cgan"}) {
+    DYNAMIC_SECTION(model) {
+      const std::string out = scratch.file(model);
+      // 160 images in batches of 16: 10 steps per epoch, so 12 steps cross one epoch boundary.
+      const Result r = run("--data " + data.path.string() + " --model " + model + " --steps 12 --batch 16 --samples 30 --threads 1 --out " + out, scratch);
+      INFO(r.output);
+      REQUIRE(r.code == 0);
+      CHECK_THAT(r.output, Catch::Contains("done: 12 steps"));
+      // 8x8 tiles (10x10 for cgan, a row per digit) of 28 pixels with 2 pixels of padding around and between.
+      const int side = model == "cgan" ? 10 * 30 + 2 : 8 * 30 + 2;
+      check_png(out + "/grid-epoch-001.png", side, side);
+      check_png(out + "/grid-final.png", side, side);
+      const ganpp::IdxData samples = ganpp::read_idx(out + "/samples.idx3-ubyte");
+      CHECK(samples.dims == std::vector<Index>{30, 28, 28});
+      if (model == "cgan") {
+        const ganpp::IdxData labels = ganpp::read_idx(out + "/labels.idx1-ubyte");
+        REQUIRE(labels.dims == std::vector<Index>{30});
+        for (int i = 0; i < 30; ++i) CHECK(labels.values[static_cast<std::size_t>(i)] == i % 10);
+      } else {
+        CHECK_FALSE(fs::exists(out + "/labels.idx1-ubyte"));
+      }
+      std::istringstream csv(read_file(out + "/losses.csv"));
+      std::string line;
+      std::getline(csv, line);
+      CHECK(line == "step,epoch,d_loss,g_loss,d_real,d_fake,seconds");
+      int rows = 0;
+      while (std::getline(csv, line)) {
+        ++rows;
+        long step = 0, epoch = 0;
+        double dl, gl, dr, df, sec;
+        REQUIRE(std::sscanf(line.c_str(), "%ld,%ld,%lf,%lf,%lf,%lf,%lf", &step, &epoch, &dl, &gl, &dr, &df, &sec) == 7);
+        CHECK(step == rows);
+        CHECK(epoch == (step <= 10 ? 1 : 2));
+        CHECK(std::isfinite(dl));
+      }
+      CHECK(rows == 12);
+      const ganpp::Checkpoint ckpt = ganpp::Checkpoint::load(out + "/checkpoint.ganpp");
+      CHECK(ckpt.text("run.step") == "12");
+      CHECK(ckpt.text("run.model") == model);
+      const std::string report = read_file(out + "/report.html");
+      CHECK_THAT(report, Catch::Contains("<svg") && Catch::Contains("data:image/png;base64,") && Catch::Contains("epoch 1"));
+    }
+  }
+}
+
+TEST_CASE("ganpp-mnist resumes exactly: 12 steps in one run or 5 + 7 give the same samples", "[mnist][slow]") {
+  test::TempDir data, scratch;
+  write_synthetic_mnist(data);
+  const std::string common = "--data " + data.path.string() + " --model dcgan --batch 16 --samples 20 --threads 1 ";
+  REQUIRE(run(common + "--steps 12 --out " + scratch.file("one"), scratch).code == 0);
+  REQUIRE(run(common + "--steps 5 --out " + scratch.file("two"), scratch).code == 0);
+  const Result r = run(common + "--steps 12 --out " + scratch.file("two") + " --resume " + scratch.file("two/checkpoint.ganpp"), scratch);
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.output, Catch::Contains("resuming at step 5"));
+  CHECK(read_file(scratch.file("one/samples.idx3-ubyte")) == read_file(scratch.file("two/samples.idx3-ubyte")));
+  CHECK(read_file(scratch.file("one/losses.csv")).size() > 0);
+  const Result mismatch = run(common + "--model mlp --steps 12 --out " + scratch.file("three") + " --resume " + scratch.file("two/checkpoint.ganpp"), scratch);
+  CHECK(mismatch.code == 1);
+  CHECK_THAT(mismatch.output, Catch::Contains("model dcgan"));
+}
+
+TEST_CASE("ganpp-mnist rejects bad command lines and bad folders with one line and a non-zero exit", "[mnist][errors]") {
+  test::TempDir data, scratch;
+  write_synthetic_mnist(data);
+  const std::string d = "--data " + data.path.string() + " ";
+  struct Case {
+    std::string args, message;
+    int code;
+  };
+  const Case cases[] = {
+      {"--bogus 1", "unknown option '--bogus'", 2},
+      {"--model gan", "--model must be mlp, dcgan or cgan", 2},
+      {"--steps -3", "--steps needs an integer >= 1", 2},
+      {"--batch x", "--batch needs an integer", 2},
+      {"--epochs", "--epochs needs a value", 2},
+      {"--digit 3", "--digit needs --model cgan", 2},
+      {"--model cgan --digit 12", "--digit must be 0 to 9", 2},
+      {"--data " + scratch.file("nowhere") + " --out " + scratch.file("o"), "FetchMNIST", 1},
+      {d + "--out /proc/ganpp-cannot-write", "cannot write to output folder", 1},
+      {d + "--batch 1000 --out " + scratch.file("o"), "batch_size 1000 must be between 1", 1},
+      {d + "--out " + scratch.file("o") + " --resume " + scratch.file("missing.ganpp"), "missing.ganpp", 1},
+  };
+  for (const Case& c : cases) {
+    const Result r = run(c.args, scratch);
+    INFO(c.args << " -> " << r.output);
+    CHECK(r.code == c.code);
+    CHECK_THAT(r.output, Catch::Contains(c.message));
+    CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
+  }
+  CHECK(run("--help", scratch).code == 0);
+}
