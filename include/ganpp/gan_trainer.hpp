@@ -2,9 +2,11 @@
 // GanTrainer: alternates discriminator and generator updates under a GanLoss and reports each step.
 #pragma once
 
+#include "ema.hpp"
 #include "losses.hpp"
 #include "models.hpp"
 #include "optim/optimizer.hpp"
+#include "penalties.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -14,12 +16,29 @@
 
 namespace ganpp {
 
+/// How GanTrainer plays the game. The stabilizers (everything after check_finite) are off by default and cost
+/// nothing when off.
 struct TrainerOptions {
   LossKind loss = LossKind::non_saturating;
-  int d_steps = 1;             ///< discriminator updates per generator update (n_critic)
+  /// Discriminator updates per generator update: n_critic of WGAN (Arjovsky et al. 2017) and WGAN-GP
+  /// (Gulrajani et al. 2017), who use 5. Each step() is one D update on a fresh batch; G moves every d_steps-th.
+  int d_steps = 1;
   double weight_clip = 0.0;    ///< > 0: clamp the discriminator's parameters to [-c, c] after its update (WGAN)
   std::uint64_t seed = 0;      ///< seeds the latent vectors
   bool check_finite = true;    ///< throw divergence_error as soon as a loss or parameter stops being finite
+  /// > 0: the R1 penalty gamma/2 * E|grad_x D(x)|^2 on the real batch (Mescheder et al. 2018), in D's step.
+  double r1_gamma = 0.0;
+  /// > 0: the WGAN-GP penalty lambda * E(|grad_x D(x^)| - 1)^2 on real/fake interpolates (Gulrajani et al. 2017),
+  /// in D's step; they use lambda = 10 with LossKind::wasserstein and d_steps = 5.
+  double gp_lambda = 0.0;
+  /// Target for real samples in D's loss; 0.9 is one-sided label smoothing (Salimans et al. 2016). BCE-based and
+  /// least-squares losses only.
+  double real_label = 1.0;
+  /// > 0: instance noise (Sonderby et al. 2017; Arjovsky & Bottou 2017): Gaussian noise of this standard deviation
+  /// added to every input D sees, real and generated, in both players' steps.
+  double instance_noise = 0.0;
+  /// > 0: the instance noise's standard deviation falls linearly to zero over this many steps.
+  std::int64_t instance_noise_steps = 0;
 };
 
 /// What one training step did.
@@ -27,6 +46,7 @@ struct StepStats {
   std::int64_t step = 0;        ///< 1-based count of steps (discriminator updates) so far
   double d_loss = 0, g_loss = 0;
   double d_real = 0, d_fake = 0;  ///< mean sigmoid of D's outputs on the real and the generated batch
+  double penalty = 0;             ///< the gradient penalties' part of d_loss
   bool generator_updated = false;
 };
 
@@ -34,7 +54,12 @@ struct StepStats {
 ///
 /// One step: draw z, generate a fake batch; update D on the real batch and the detached fake batch; every
 /// d_steps steps, update G through D with D frozen (D's parameters get no gradient; its input gradient drives G).
-/// Each optimizer is bound to one model's parameters; the constructor checks that they are the right ones.
+/// Each optimizer is bound to one model's parameters; the constructor checks that they are the right ones. Separate
+/// optimizers make the two time-scale update rule (TTUR, Heusel et al. 2017) a matter of giving them different
+/// learning rates, e.g. Adam 1e-4 for G and 4e-4 for D.
+///
+/// With LossKind::relativistic, D's step scores both batches before backpropagating (the real batch is run through
+/// D a second time for its backward) and G's step also scores the real batch with the updated D.
 template <typename Scalar = float>
 class GanTrainer {
  public:
@@ -42,9 +67,11 @@ class GanTrainer {
   using EpochCallback = std::function<bool(Index epoch)>;       ///< called after each epoch; false stops
 
   GanTrainer(Generator<Scalar>& g, Discriminator<Scalar>& d, Optimizer<Scalar>& g_opt, Optimizer<Scalar>& d_opt, TrainerOptions o = {})
-      : g_(g), d_(d), g_opt_(g_opt), d_opt_(d_opt), o_(o), loss_(o.loss), rng_(o.seed) {
+      : g_(g), d_(d), g_opt_(g_opt), d_opt_(d_opt), o_(o), loss_(o.loss, o.real_label), rng_(o.seed) {
     if (o.d_steps < 1) throw argument_error("GanTrainer::GanTrainer(): d_steps must be >= 1, got " + std::to_string(o.d_steps));
     if (o.weight_clip < 0) throw argument_error("GanTrainer::GanTrainer(): weight_clip must be >= 0");
+    if (!(o.r1_gamma >= 0) || !(o.gp_lambda >= 0) || !(o.instance_noise >= 0) || o.instance_noise_steps < 0)
+      throw argument_error("GanTrainer::GanTrainer(): r1_gamma, gp_lambda, instance_noise and instance_noise_steps must be >= 0");
     if (g.output_shape() != d.input_shape())
       throw shape_error("GanTrainer::GanTrainer(): generator output per-sample shape " + g.output_shape().str() +
                         " does not match discriminator input shape " + d.input_shape().str());
@@ -57,6 +84,9 @@ class GanTrainer {
 
   void on_step(StepCallback cb) { step_callbacks_.push_back(std::move(cb)); }
   void on_epoch(EpochCallback cb) { epoch_callbacks_.push_back(std::move(cb)); }
+  /// Updates this average of the generator's weights after every generator step (nullptr: none). The average must
+  /// follow this trainer's generator and outlive the trainer's use of it.
+  void set_ema(ExponentialMovingAverage<Scalar>* ema) { ema_ = ema; }
 
   /// One training step on a batch of real samples (and their labels, for conditional models).
   StepStats step(const Tensor<Scalar>& real, const std::vector<int>* labels = nullptr) {
@@ -67,7 +97,20 @@ class GanTrainer {
     g_.train();
     d_.train();
     g_.sample_latent(n, rng_, z_);
-    const Tensor<Scalar>& fake = g_.forward(z_, labels);
+    const Tensor<Scalar>& generated = g_.forward(z_, labels);
+    // What D sees: the batches themselves, or copies with instance noise added.
+    const Tensor<Scalar>* real_in = &real;
+    const Tensor<Scalar>* fake_in = &generated;
+    if (o_.instance_noise > 0) {
+      const double sd = instance_noise_stddev(step_ + 1);
+      if (sd > 0) {
+        add_noise(real, sd, noisy_real_);
+        add_noise(generated, sd, noisy_fake_);
+        real_in = &noisy_real_;
+        fake_in = &noisy_fake_;
+      }
+    }
+    const Tensor<Scalar>& fake = *fake_in;
 
     StepStats s;
     s.step = ++step_;
@@ -76,15 +119,31 @@ class GanTrainer {
     d_.set_frozen(false);
     d_.set_input_grad(false);  // the fake batch is detached: no gradient flows to G here
     d_opt_.zero_grad();
-    const Tensor<Scalar>& real_logits = d_.forward(real, labels);
-    const Scalar loss_real = loss_.discriminator_real(real_logits, grad_);
-    s.d_real = mean_sigmoid(real_logits);
-    d_.backward(grad_);
-    const Tensor<Scalar>& fake_logits = d_.forward(fake, labels);
-    const Scalar loss_fake = loss_.discriminator_fake(fake_logits, grad_);
-    s.d_fake = mean_sigmoid(fake_logits);
-    d_.backward(grad_);
-    s.d_loss = static_cast<double>(loss_real) + static_cast<double>(loss_fake);
+    if (!loss_.relativistic()) {
+      const Tensor<Scalar>& real_logits = d_.forward(*real_in, labels);
+      const Scalar loss_real = loss_.discriminator_real(real_logits, grad_);
+      s.d_real = mean_sigmoid(real_logits);
+      d_.backward(grad_);
+      const Tensor<Scalar>& fake_logits = d_.forward(fake, labels);
+      const Scalar loss_fake = loss_.discriminator_fake(fake_logits, grad_);
+      s.d_fake = mean_sigmoid(fake_logits);
+      d_.backward(grad_);
+      s.d_loss = static_cast<double>(loss_real) + static_cast<double>(loss_fake);
+    } else {
+      // Both batches' logits first; the fake batch is backpropagated while its activations are current, then the
+      // real batch is run again for its own backward.
+      real_logits_.assign(d_.forward(*real_in, labels));
+      s.d_real = mean_sigmoid(real_logits_);
+      const Tensor<Scalar>& fake_logits = d_.forward(fake, labels);
+      s.d_fake = mean_sigmoid(fake_logits);
+      s.d_loss = static_cast<double>(loss_.discriminator_relativistic(real_logits_, fake_logits, grad_, grad2_));
+      d_.backward(grad2_);
+      d_.forward(*real_in, labels);
+      d_.backward(grad_);
+    }
+    if (o_.r1_gamma > 0) s.penalty += penalty_.r1(d_.net(), *real_in, o_.r1_gamma);
+    if (o_.gp_lambda > 0) s.penalty += penalty_.wgan_gp(d_.net(), *real_in, fake, o_.gp_lambda, rng_);
+    s.d_loss += s.penalty;
     check_loss(s.d_loss, "discriminator loss");
     check_update(d_opt_.step(), d_opt_, "discriminator");
     if (o_.weight_clip > 0) clip(d_opt_, static_cast<Scalar>(o_.weight_clip));
@@ -94,12 +153,15 @@ class GanTrainer {
       d_.set_frozen(true);
       d_.set_input_grad(true);
       g_opt_.zero_grad();
+      if (loss_.relativistic()) real_logits_.assign(d_.forward(*real_in, labels));  // the updated D's view of the reals
       const Tensor<Scalar>& logits = d_.forward(fake, labels);
-      s.g_loss = static_cast<double>(loss_.generator(logits, grad_));
-      g_.backward(d_.backward(grad_));
+      s.g_loss = static_cast<double>(loss_.relativistic() ? loss_.generator_relativistic(real_logits_, logits, grad2_, grad_)
+                                                          : loss_.generator(logits, grad_));
+      g_.backward(d_.backward(grad_));  // with instance noise, d(noisy fake)/d(fake) is the identity
       d_.set_frozen(false);
       check_loss(s.g_loss, "generator loss");
       check_update(g_opt_.step(), g_opt_, "generator");
+      if (ema_ != nullptr) ema_->update();
       s.generator_updated = true;
       last_g_loss_ = s.g_loss;
     } else {
@@ -138,6 +200,11 @@ class GanTrainer {
   Rng& rng() { return rng_; }
   const GanLoss<Scalar>& loss() const { return loss_; }
   const TrainerOptions& options() const { return o_; }
+  /// The instance noise's standard deviation at a 1-based step.
+  double instance_noise_stddev(std::int64_t step) const {
+    if (o_.instance_noise_steps <= 0) return o_.instance_noise;
+    return o_.instance_noise * std::max(0.0, 1.0 - static_cast<double>(step - 1) / static_cast<double>(o_.instance_noise_steps));
+  }
 
  private:
   static void require_bound(Optimizer<Scalar>& opt, Model<Scalar>& m, const char* which) {
@@ -147,6 +214,10 @@ class GanTrainer {
       if (!own.count(p.value))
         throw argument_error(std::string("GanTrainer::GanTrainer(): the ") + which + " optimizer holds parameter " + p.name +
                              " that is not the " + which + "'s");
+  }
+  void add_noise(const Tensor<Scalar>& x, double sd, Tensor<Scalar>& out) {
+    out.resize(x.shape());
+    for (Index i = 0; i < x.size(); ++i) out[i] = x[i] + static_cast<Scalar>(sd * rng_.normal());
   }
   static double mean_sigmoid(const Tensor<Scalar>& logits) {
     double s = 0;
@@ -185,6 +256,9 @@ class GanTrainer {
   std::int64_t step_ = 0;
   double last_g_loss_ = 0;
   Tensor<Scalar> z_, grad_, batch_;
+  Tensor<Scalar> grad2_, real_logits_, noisy_real_, noisy_fake_;  // used only by the options that need them
+  GradientPenalty<Scalar> penalty_;
+  ExponentialMovingAverage<Scalar>* ema_ = nullptr;
   std::vector<int> labels_;
   std::vector<StepCallback> step_callbacks_;
   std::vector<EpochCallback> epoch_callbacks_;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "config.hpp"
+#include "ema.hpp"
 #include "error.hpp"
 #include "gan_trainer.hpp"
 #include "gradient_check.hpp"
@@ -12,5 +13,6 @@
 #include "losses.hpp"
 #include "models.hpp"
 #include "optim.hpp"
+#include "penalties.hpp"
 #include "random.hpp"
 #include "tensor.hpp"

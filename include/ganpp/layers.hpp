@@ -9,5 +9,7 @@
 #include "layers/embedding.hpp"
 #include "layers/layer.hpp"
 #include "layers/linear.hpp"
+#include "layers/minibatch_stddev.hpp"
 #include "layers/reshape.hpp"
 #include "layers/sequential.hpp"
+#include "layers/spectral_norm.hpp"

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+// ExponentialMovingAverage: a shadow copy of a model's weights that follows them slowly, swapped in for sampling.
+#pragma once
+
+#include "layers/layer.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+namespace ganpp {
+
+/// An exponential moving average of parameters (Polyak averaging in time), used for the generator: sampling from
+/// the averaged weights gives visibly better and more stable samples than the last iterate (Yazici et al. 2019,
+/// "The unusual effectiveness of averaging in GAN training"; Karras et al. 2018 use it for ProGAN).
+///
+/// update() moves each shadow tensor towards the live one: shadow = d * shadow + (1 - d) * value, with
+/// d = decay, or with warm-up min(decay, (1 + t) / (10 + t)) after t updates, so that an early average does not
+/// remember the random initialisation. swap() exchanges the shadow and the live values in place (no allocation):
+/// swap, sample, swap back. Buffers (BatchNorm's running statistics) are not averaged.
+/// GanTrainer::set_ema() makes the trainer call update() after every generator step.
+/// @tparam Scalar float or double.
+template <typename Scalar = float>
+class ExponentialMovingAverage {
+ public:
+  /// @param params the parameters to follow (Model::parameters(), Layer::parameters()); the shadow starts as a copy.
+  /// @throws argument_error for a decay outside [0, 1) or no parameters.
+  explicit ExponentialMovingAverage(std::vector<Parameter<Scalar>> params, double decay = 0.999, bool warmup = true)
+      : params_(std::move(params)), decay_(decay), warmup_(warmup) {
+    if (!(decay >= 0 && decay < 1)) throw argument_error("ExponentialMovingAverage::ExponentialMovingAverage(): decay must be in [0, 1), got " + std::to_string(decay));
+    if (params_.empty()) throw argument_error("ExponentialMovingAverage::ExponentialMovingAverage(): no parameters to average");
+    shadow_.resize(params_.size());
+    reset();
+  }
+
+  /// Moves the shadow one step towards the live parameters.
+  /// @throws argument_error while swapped (the live tensors then hold the shadow).
+  void update() {
+    if (swapped_) throw argument_error("ExponentialMovingAverage::update(): swap the live weights back in first");
+    ++updates_;
+    const Scalar d = static_cast<Scalar>(current_decay());
+    for (std::size_t i = 0; i < params_.size(); ++i) shadow_[i].array() = d * shadow_[i].array() + (Scalar(1) - d) * params_[i].value->array();
+  }
+  /// Exchanges the shadow and the live values: after one call the model computes with the average; after a second
+  /// it is back to its own weights.
+  void swap() {
+    for (std::size_t i = 0; i < params_.size(); ++i) std::swap_ranges(shadow_[i].begin(), shadow_[i].end(), params_[i].value->begin());
+    swapped_ = !swapped_;
+  }
+  /// Restarts the average at the current live values.
+  void reset() {
+    if (swapped_) swap();
+    for (std::size_t i = 0; i < params_.size(); ++i) shadow_[i].assign(*params_[i].value);
+    updates_ = 0;
+  }
+
+  /// The decay the next update() would use.
+  double next_decay() const {
+    const double t = static_cast<double>(updates_ + 1);
+    return warmup_ ? std::min(decay_, (1 + t) / (10 + t)) : decay_;
+  }
+  double decay() const { return decay_; }
+  std::int64_t updates() const { return updates_; }
+  bool swapped() const { return swapped_; }
+  /// The averaged values, in the order of the parameters given to the constructor (while not swapped).
+  const std::vector<Tensor<Scalar>>& shadow() const { return shadow_; }
+
+ private:
+  double current_decay() const {
+    const double t = static_cast<double>(updates_);
+    return warmup_ ? std::min(decay_, (1 + t) / (10 + t)) : decay_;
+  }
+
+  std::vector<Parameter<Scalar>> params_;
+  std::vector<Tensor<Scalar>> shadow_;
+  double decay_;
+  bool warmup_;
+  std::int64_t updates_ = 0;
+  bool swapped_ = false;
+};
+
+}  // namespace ganpp
