@@ -2,6 +2,7 @@
 // Conv2d: 2-d convolution over NCHW inputs as im2col plus one batched GEMM.
 #pragma once
 
+#include "../detail/gemm.hpp"
 #include "../detail/im2col.hpp"
 #include "layer.hpp"
 
@@ -62,7 +63,7 @@ class Conv2d : public Layer<Scalar> {
     detail::im2col(x.data(), batch_, geom_, cols_.data());
     // (N*grid x Cin*k*k) * (Cin*k*k x Cout): one GEMM for the whole batch, output channel-major.
     channel_major_.resize(Shape{o_.out_channels, line});
-    channel_major_.matrix(line, o_.out_channels).noalias() = cols_.matrix(line, geom_.rows()) * weights();
+    forward_product_.run(channel_major_.matrix(line, o_.out_channels), detail::as_is(cols_.matrix(line, geom_.rows())), detail::as_is(weights()), false);
     output_.resize(out);
     detail::cnhw_to_nchw(channel_major_.data(), batch_, o_.out_channels, geom_.grid(), output_.data());
     if (o_.bias) add_channel_bias(output_, bias_);
@@ -77,7 +78,7 @@ class Conv2d : public Layer<Scalar> {
     detail::nchw_to_cnhw(dy.data(), batch_, o_.out_channels, geom_.grid(), channel_major_.data());
     auto dy_cm = channel_major_.matrix(line, o_.out_channels);
     if (!this->frozen_) {
-      weight_grad_.matrix(geom_.rows(), o_.out_channels).noalias() += cols_.matrix(line, geom_.rows()).transpose() * dy_cm;
+      weight_grad_product_.run(weight_grad_.matrix(geom_.rows(), o_.out_channels), detail::transposed(cols_.matrix(line, geom_.rows())), detail::as_is(dy_cm), true);
       if (o_.bias) bias_grad_.array() += dy_cm.colwise().sum().transpose().array();
     }
     if (!this->input_grad_) {
@@ -85,7 +86,7 @@ class Conv2d : public Layer<Scalar> {
       return grad_input_;
     }
     // cols_ is no longer needed: reuse it for the gradient of the unfolded input.
-    cols_.matrix(line, geom_.rows()).noalias() = dy_cm * weights().transpose();
+    input_grad_product_.run(cols_.matrix(line, geom_.rows()), detail::as_is(dy_cm), detail::transposed(weights()), false);
     grad_input_.resize(input_shape_);
     detail::col2im(cols_.data(), batch_, geom_, grad_input_.data());
     return grad_input_;
@@ -124,6 +125,7 @@ class Conv2d : public Layer<Scalar> {
   detail::ConvGeometry geom_{};
   Index batch_ = 0;
   Shape input_shape_;
+  detail::Gemm<Scalar> forward_product_, weight_grad_product_, input_grad_product_;
 };
 
 /// Transposed 2-d convolution (the adjoint of Conv2d), as in PyTorch. Input (N, Cin, H, W); weight (Cin, Cout, k, k);
@@ -159,7 +161,7 @@ class ConvTranspose2d : public Layer<Scalar> {
     detail::nchw_to_cnhw(x.data(), batch_, o_.in_channels, geom_.grid(), input_cm_.data());
     cols_.resize(Shape{geom_.rows(), line});
     // (N*H*W x Cin) * (Cin x Cout*k*k), then scatter the columns into the output image.
-    cols_.matrix(line, geom_.rows()).noalias() = input_cm_.matrix(line, o_.in_channels) * weights().transpose();
+    forward_product_.run(cols_.matrix(line, geom_.rows()), detail::as_is(input_cm_.matrix(line, o_.in_channels)), detail::transposed(weights()), false);
     output_.resize(out);
     detail::col2im(cols_.data(), batch_, geom_, output_.data());
     if (o_.bias) Conv2d<Scalar>::add_channel_bias(output_, bias_);
@@ -174,7 +176,7 @@ class ConvTranspose2d : public Layer<Scalar> {
     detail::im2col(dy.data(), batch_, geom_, cols_.data());
     auto dcols = cols_.matrix(line, geom_.rows());
     if (!this->frozen_) {
-      weight_grad_.matrix(geom_.rows(), o_.in_channels).noalias() += dcols.transpose() * input_cm_.matrix(line, o_.in_channels);
+      weight_grad_product_.run(weight_grad_.matrix(geom_.rows(), o_.in_channels), detail::transposed(dcols), detail::as_is(input_cm_.matrix(line, o_.in_channels)), true);
       if (o_.bias) {
         const Index plane = dy.dim(2) * dy.dim(3);
         for (Index n = 0; n < batch_; ++n)
@@ -187,7 +189,7 @@ class ConvTranspose2d : public Layer<Scalar> {
       return grad_input_;
     }
     // input_cm_ is no longer needed: reuse it for the channel-major input gradient.
-    input_cm_.matrix(line, o_.in_channels).noalias() = dcols * weights();
+    input_grad_product_.run(input_cm_.matrix(line, o_.in_channels), detail::as_is(dcols), detail::as_is(weights()), false);
     grad_input_.resize(input_shape_);
     detail::cnhw_to_nchw(input_cm_.data(), batch_, o_.in_channels, geom_.grid(), grad_input_.data());
     return grad_input_;
@@ -217,6 +219,7 @@ class ConvTranspose2d : public Layer<Scalar> {
   detail::ConvGeometry geom_{};
   Index batch_ = 0;
   Shape input_shape_;
+  detail::Gemm<Scalar> forward_product_, weight_grad_product_, input_grad_product_;
 };
 
 }  // namespace ganpp

@@ -2,6 +2,7 @@
 // Linear: y = W x + b on (N, in) inputs.
 #pragma once
 
+#include "../detail/gemm.hpp"
 #include "layer.hpp"
 
 namespace ganpp {
@@ -32,7 +33,7 @@ class Linear : public Layer<Scalar> {
     output_.resize(output_shape(x.shape()));
     input_ = &x;
     auto y = output_.matrix();
-    y.noalias() = weight_.matrix(in_, out_).transpose() * x.matrix();
+    forward_product_.run(y, detail::transposed(weight_.matrix(in_, out_)), detail::as_is(x.matrix()), false);
     if (has_bias_) y.colwise() += bias_.array().matrix();
     return output_;
   }
@@ -41,7 +42,7 @@ class Linear : public Layer<Scalar> {
     GANPP_ASSERT(input_ != nullptr);
     this->check_grad(dy, output_.shape());
     if (!this->frozen_) {
-      weight_grad_.matrix(in_, out_).noalias() += input_->matrix() * dy.matrix().transpose();
+      weight_grad_product_.run(weight_grad_.matrix(in_, out_), detail::as_is(input_->matrix()), detail::transposed(dy.matrix()), true);
       if (has_bias_) bias_grad_.array() += dy.matrix().rowwise().sum().array();
     }
     if (!this->input_grad_) {
@@ -49,7 +50,7 @@ class Linear : public Layer<Scalar> {
       return grad_input_;
     }
     grad_input_.resize(input_->shape());
-    grad_input_.matrix().noalias() = weight_.matrix(in_, out_) * dy.matrix();
+    input_grad_product_.run(grad_input_.matrix(), detail::as_is(weight_.matrix(in_, out_)), detail::as_is(dy.matrix()), false);
     return grad_input_;
   }
 
@@ -72,6 +73,7 @@ class Linear : public Layer<Scalar> {
   Tensor<Scalar> weight_, weight_grad_, bias_, bias_grad_;
   Tensor<Scalar> output_, grad_input_;
   const Tensor<Scalar>* input_ = nullptr;
+  detail::Gemm<Scalar> forward_product_, weight_grad_product_, input_grad_product_;
 };
 
 }  // namespace ganpp
