@@ -31,32 +31,99 @@ long parse_positive(const char* flag, const char* text) {
   return v;
 }
 
-/// Multiply-add FLOPs of one training iteration, counted per GEMM as 2*M*K*N: G forward, G weight and input
-/// gradients (not for its first layer's input, the latent); D forward three times (real, fake, fake again for the
-/// G step), D input gradients three times (once for its first layer: only the G step needs d(fake)), D weight
-/// gradients twice (its own step; frozen in the G step).
-struct FlopCount {
-  double total = 0;
-  void gemm(double m, double k, double n, double times) { total += 2.0 * m * k * n * times; }
+/// One matrix product of a training iteration as the layers issue it: C (m x n) = op(A) (m x k) op(B) (k x n),
+/// `count` times per iteration. The list below mirrors Linear, Conv2d and ConvTranspose2d: G runs forward once and
+/// backward once (weight and input gradients; no input gradient for its first layer, the latent); D runs forward
+/// three times (real, fake, fake again for the G step), input gradients three times (once for its first layer:
+/// only the G step needs d(fake)), weight gradients twice (its own step; frozen in the G step).
+struct GemmShape {
+  Index m, n, k;
+  bool trans_a, trans_b;
+  double count;
+  double flops() const { return 2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) * count; }
 };
 
-double iteration_flops(const std::string& model, Index batch) {
-  FlopCount f;
-  const double B = static_cast<double>(batch);
-  if (model == "mlp") {
-    const double g[][2] = {{100, 256}, {256, 512}, {512, 1024}, {1024, 784}};
-    for (int i = 0; i < 4; ++i) f.gemm(B, g[i][0], g[i][1], i == 0 ? 2 : 3);
-    const double d[][2] = {{784, 512}, {512, 256}, {256, 1}};
-    for (int i = 0; i < 3; ++i) f.gemm(B, d[i][0], d[i][1], 3 + (i == 0 ? 1 : 3) + 2);
-  } else {
-    // Transposed convolutions: M = B*H*W (input grid), K = Cin, N = Cout*k*k.
-    const double g[][4] = {{1, 100, 256, 16}, {16, 256, 128, 9}, {49, 128, 64, 16}, {196, 64, 1, 16}};
-    for (int i = 0; i < 4; ++i) f.gemm(B * g[i][0], g[i][1], g[i][2] * g[i][3], i == 0 ? 2 : 3);
-    // Convolutions: M = B*OH*OW, K = Cin*k*k, N = Cout.
-    const double d[][4] = {{196, 1, 16, 64}, {49, 64, 16, 128}, {9, 128, 16, 256}, {1, 256, 9, 1}};
-    for (int i = 0; i < 4; ++i) f.gemm(B * d[i][0], d[i][1] * d[i][2], d[i][3], 3 + (i == 0 ? 1 : 3) + 2);
+struct GemmList {
+  std::vector<GemmShape> items;
+  void add(Index m, Index n, Index k, bool ta, bool tb, double count) {
+    if (count > 0) items.push_back({m, n, k, ta, tb, count});
   }
-  return f.total;
+  // fwd, wgrad, igrad counts per layer.
+  void linear(Index in, Index out, Index batch, double fwd, double wgrad, double igrad) {
+    add(out, batch, in, true, false, fwd);
+    add(in, out, batch, false, true, wgrad);
+    add(in, batch, out, false, false, igrad);
+  }
+  void conv(Index cin, Index cout, Index k, Index out_side, Index batch, double fwd, double wgrad, double igrad) {
+    const Index line = batch * out_side * out_side, rows = cin * k * k;
+    add(line, cout, rows, false, false, fwd);
+    add(rows, cout, line, true, false, wgrad);
+    add(line, rows, cout, false, true, igrad);
+  }
+  void conv_transpose(Index cin, Index cout, Index k, Index in_side, Index batch, double fwd, double wgrad, double igrad) {
+    const Index line = batch * in_side * in_side, rows = cout * k * k;
+    add(line, rows, cin, false, true, fwd);
+    add(rows, cin, line, true, false, wgrad);
+    add(line, cin, rows, false, false, igrad);
+  }
+  double flops() const {
+    double f = 0;
+    for (const auto& g : items) f += g.flops();
+    return f;
+  }
+};
+
+GemmList iteration_gemms(const std::string& model, Index b) {
+  GemmList l;
+  if (model == "mlp") {
+    const Index g[][2] = {{100, 256}, {256, 512}, {512, 1024}, {1024, 784}};
+    for (int i = 0; i < 4; ++i) l.linear(g[i][0], g[i][1], b, 1, 1, i == 0 ? 0 : 1);
+    const Index d[][2] = {{784, 512}, {512, 256}, {256, 1}};
+    for (int i = 0; i < 3; ++i) l.linear(d[i][0], d[i][1], b, 3, 2, i == 0 ? 1 : 3);
+  } else {
+    // {in channels, out channels, kernel, input side}
+    const Index g[][4] = {{100, 256, 4, 1}, {256, 128, 3, 4}, {128, 64, 4, 7}, {64, 1, 4, 14}};
+    for (int i = 0; i < 4; ++i) l.conv_transpose(g[i][0], g[i][1], g[i][2], g[i][3], b, 1, 1, i == 0 ? 0 : 1);
+    // {in channels, out channels, kernel, output side}
+    const Index d[][4] = {{1, 64, 4, 14}, {64, 128, 4, 7}, {128, 256, 4, 3}, {256, 1, 3, 1}};
+    for (int i = 0; i < 4; ++i) l.conv(d[i][0], d[i][1], d[i][2], d[i][3], b, 3, 2, i == 0 ? 1 : 3);
+  }
+  return l;
+}
+
+/// Median seconds of one product of this shape through ganpp's own GEMM path (detail::Gemm, the one the
+/// layers use), on random data, with the current thread count.
+double time_gemm(const GemmShape& g) {
+  using Matrix = Eigen::MatrixXf;
+  const Matrix a = g.trans_a ? Matrix::Random(g.k, g.m) : Matrix::Random(g.m, g.k);
+  const Matrix b = g.trans_b ? Matrix::Random(g.n, g.k) : Matrix::Random(g.k, g.n);
+  Matrix c(g.m, g.n);
+  ganpp::detail::Gemm<float> gemm;
+  const auto op_a = g.trans_a ? ganpp::detail::transposed(a) : ganpp::detail::as_is(a);
+  const auto op_b = g.trans_b ? ganpp::detail::transposed(b) : ganpp::detail::as_is(b);
+  const double flops = 2.0 * static_cast<double>(g.m) * static_cast<double>(g.n) * static_cast<double>(g.k);
+  const int reps = static_cast<int>(std::clamp(2e9 / std::max(flops, 1.0), 5.0, 2000.0));
+  std::vector<double> s;
+  for (int r = 0; r < reps + 2; ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    gemm.run(c.data(), g.m, g.n, op_a, op_b, true);
+    if (r >= 2) s.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::sort(s.begin(), s.end());
+  return s[s.size() / 2];
+}
+
+/// The GEMM ceilings: GFLOP/s of a 1024^3 product, and of this model's own products each run alone
+/// (total FLOPs over the summed best times): what the iteration would reach if nothing but GEMMs ran.
+struct Peak {
+  double square_gflops, shapes_gflops;
+};
+
+Peak gemm_peak(const GemmList& gemms) {
+  const double square = time_gemm({1024, 1024, 1024, false, false, 1});
+  double seconds = 0;
+  for (const auto& g : gemms.items) seconds += time_gemm(g) * g.count;
+  return {2.0 * 1024 * 1024 * 1024 / square / 1e9, gemms.flops() / seconds / 1e9};
 }
 
 double peak_rss_mb() {
@@ -71,10 +138,12 @@ struct Result {
   Index batch;
   long iters;
   double median_ms, p10_ms, p90_ms, images_per_s, gflops, peak_rss_mb;
+  double gflop_per_iter;
+  Peak peak{0, 0};
 };
 
 template <typename G, typename D>
-Result run(const std::string& model, G g, D d, Index batch, int threads, long iters, long warmup) {
+Result run(const std::string& model, G g, D d, Index batch, int threads, long iters, long warmup, bool measure_peak) {
   ganpp::set_num_threads(threads);
   ganpp::Adam<float> g_opt(g.parameters(), {2e-4, 0.5, 0.999}), d_opt(d.parameters(), {2e-4, 0.5, 0.999});
   ganpp::GanTrainer<float> trainer(g, d, g_opt, d_opt);
@@ -91,8 +160,11 @@ Result run(const std::string& model, G g, D d, Index batch, int threads, long it
   std::sort(ms.begin(), ms.end());
   auto pct = [&](double q) { return ms[static_cast<std::size_t>(q * static_cast<double>(ms.size() - 1) + 0.5)]; };
   const double med = ms.size() % 2 ? ms[ms.size() / 2] : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]);
-  return {model, threads, batch, iters, med, pct(0.1), pct(0.9), static_cast<double>(batch) / (med / 1e3),
-          iteration_flops(model, batch) / (med / 1e3) / 1e9, peak_rss_mb()};
+  const GemmList gemms = iteration_gemms(model, batch);
+  Result r{model, threads, batch, iters, med, pct(0.1), pct(0.9), static_cast<double>(batch) / (med / 1e3),
+           gemms.flops() / (med / 1e3) / 1e9, peak_rss_mb(), gemms.flops() / 1e9};
+  if (measure_peak) r.peak = gemm_peak(gemms);
+  return r;
 }
 
 }  // namespace
@@ -102,7 +174,7 @@ int main(int argc, char** argv) {
   Index batch = 64;
   std::vector<int> threads{ganpp::num_threads()};
   long iters = 50, warmup = 5;
-  bool json = false;
+  bool json = false, measure_peak = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&]() -> const char* {
@@ -111,9 +183,12 @@ int main(int argc, char** argv) {
     };
     if (a == "--help" || a == "-h") {
       std::printf(
-          "usage: ganpp-bench [--model mlp|dcgan|all] [--batch 64] [--threads N[,M...]] [--iters 50] [--warmup 5] [--json]\n"
+          "usage: ganpp-bench [--model mlp|dcgan|all] [--batch 64] [--threads N[,M...]] [--iters 50] [--warmup 5] [--peak] [--json]\n"
           "Times full training iterations (one D step and one G step, Adam, non-saturating loss) on random data and\n"
-          "prints the median and the 10th/90th percentiles of ms per iteration, images/s, GFLOP/s and peak RSS.\n");
+          "prints the median and the 10th/90th percentiles of ms per iteration, images/s, GFLOP/s (the iteration's\n"
+          "matrix-product FLOPs over the median time) and peak RSS. --peak also measures the GEMM ceilings with the\n"
+          "same build: a 1024^3 product, and the model's own products each timed alone (GFLOP/s if the iteration\n"
+          "were nothing but GEMMs), and the share of the latter that the iteration reaches.\n");
       return 0;
     } else if (a == "--model") {
       const std::string m = value();
@@ -134,24 +209,38 @@ int main(int argc, char** argv) {
       iters = parse_positive("--iters", value());
     } else if (a == "--warmup") {
       warmup = parse_positive("--warmup", value());
+    } else if (a == "--peak") {
+      measure_peak = true;
     } else if (a == "--json") {
       json = true;
     } else {
       usage_error("unknown option '" + a + "'");
     }
   }
-  if (!json) std::printf("%-6s %7s %5s %6s %10s %9s %9s %9s %8s %8s\n", "model", "threads", "batch", "iters", "median ms", "p10 ms", "p90 ms", "images/s", "GFLOP/s", "RSS MB");
+  if (!json) {
+    std::printf("%-6s %7s %5s %6s %10s %9s %9s %9s %8s %8s", "model", "threads", "batch", "iters", "median ms", "p10 ms", "p90 ms", "images/s", "GFLOP/s", "RSS MB");
+    if (measure_peak) std::printf(" %12s %12s %10s", "peak 1024^3", "peak shapes", "of shapes");
+    std::printf("\n");
+  }
   for (int t : threads)
     for (const auto& m : models) {
-      const Result r = m == "mlp" ? run(m, mnist::mlp_generator<float>(), mnist::mlp_discriminator<float>(), batch, t, iters, warmup)
-                                  : run(m, mnist::dcgan_generator<float>(), mnist::dcgan_discriminator<float>(), batch, t, iters, warmup);
-      if (json)
-        std::printf("{\"model\": \"%s\", \"threads\": %d, \"batch\": %ld, \"iters\": %ld, \"ms_per_iter_median\": %.3f, \"ms_p10\": %.3f, "
-                    "\"ms_p90\": %.3f, \"images_per_s\": %.1f, \"gflops\": %.1f, \"peak_rss_mb\": %.1f}\n",
-                    r.model.c_str(), r.threads, static_cast<long>(r.batch), r.iters, r.median_ms, r.p10_ms, r.p90_ms, r.images_per_s, r.gflops, r.peak_rss_mb);
-      else
-        std::printf("%-6s %7d %5ld %6ld %10.2f %9.2f %9.2f %9.0f %8.1f %8.1f\n", r.model.c_str(), r.threads, static_cast<long>(r.batch), r.iters,
+      const Result r = m == "mlp" ? run(m, mnist::mlp_generator<float>(), mnist::mlp_discriminator<float>(), batch, t, iters, warmup, measure_peak)
+                                  : run(m, mnist::dcgan_generator<float>(), mnist::dcgan_discriminator<float>(), batch, t, iters, warmup, measure_peak);
+      if (json) {
+        std::printf("{\"model\": \"%s\", \"impl\": \"ganpp\", \"threads\": %d, \"batch\": %ld, \"iters\": %ld, \"ms_per_iter_median\": %.3f, "
+                    "\"ms_p10\": %.3f, \"ms_p90\": %.3f, \"images_per_s\": %.1f, \"gflop_per_iter\": %.3f, \"gflops\": %.1f, \"peak_rss_mb\": %.1f",
+                    r.model.c_str(), r.threads, static_cast<long>(r.batch), r.iters, r.median_ms, r.p10_ms, r.p90_ms, r.images_per_s,
+                    r.gflop_per_iter, r.gflops, r.peak_rss_mb);
+        if (measure_peak)
+          std::printf(", \"gemm_peak_gflops\": %.1f, \"shapes_peak_gflops\": %.1f, \"share_of_shapes_peak\": %.3f", r.peak.square_gflops,
+                      r.peak.shapes_gflops, r.gflops / r.peak.shapes_gflops);
+        std::printf("}\n");
+      } else {
+        std::printf("%-6s %7d %5ld %6ld %10.2f %9.2f %9.2f %9.0f %8.1f %8.1f", r.model.c_str(), r.threads, static_cast<long>(r.batch), r.iters,
                     r.median_ms, r.p10_ms, r.p90_ms, r.images_per_s, r.gflops, r.peak_rss_mb);
+        if (measure_peak) std::printf(" %12.1f %12.1f %9.0f%%", r.peak.square_gflops, r.peak.shapes_gflops, 100.0 * r.gflops / r.peak.shapes_gflops);
+        std::printf("\n");
+      }
       std::fflush(stdout);
     }
   return 0;

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: MIT
+// torch-bench: the libtorch C++ frontend peer of ganpp-bench. Same models, same recipe, same timing:
+// one D step (real batch, detached fake batch) then one G step (the same fake batch re-scored by the updated D),
+// Adam lr 2e-4 betas (0.5, 0.999), BCE-with-logits, z ~ N(0, 1)^100, a fixed random "real" batch in [-1, 1].
+// Prints one JSON line per model with ganpp-bench's keys, so scripts/compare-torch.sh can put them side by side.
+#include <torch/torch.h>
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace torch::nn;
+
+Sequential mlp_generator() {
+  auto leaky = [] { return LeakyReLU(LeakyReLUOptions().negative_slope(0.2)); };
+  return Sequential(Linear(100, 256), leaky(), Linear(256, 512), leaky(), Linear(512, 1024), leaky(), Linear(1024, 784), Tanh());
+}
+
+Sequential mlp_discriminator() {
+  auto leaky = [] { return LeakyReLU(LeakyReLUOptions().negative_slope(0.2)); };
+  return Sequential(Linear(784, 512), leaky(), Linear(512, 256), leaky(), Linear(256, 1));
+}
+
+ConvTranspose2d up(int64_t in, int64_t out, int64_t k, int64_t s, int64_t p) {
+  return ConvTranspose2d(ConvTranspose2dOptions(in, out, k).stride(s).padding(p).bias(false));
+}
+
+Conv2d down(int64_t in, int64_t out, int64_t k, int64_t s, int64_t p) {
+  return Conv2d(Conv2dOptions(in, out, k).stride(s).padding(p).bias(false));
+}
+
+// The PyTorch C++ frontend's MNIST DCGAN: 1 -> 4 -> 7 -> 14 -> 28 and back.
+Sequential dcgan_generator() {
+  return Sequential(up(100, 256, 4, 1, 0), BatchNorm2d(256), ReLU(), up(256, 128, 3, 2, 1), BatchNorm2d(128), ReLU(),
+                    up(128, 64, 4, 2, 1), BatchNorm2d(64), ReLU(), up(64, 1, 4, 2, 1), Tanh());
+}
+
+Sequential dcgan_discriminator() {
+  auto leaky = [] { return LeakyReLU(LeakyReLUOptions().negative_slope(0.2)); };
+  return Sequential(down(1, 64, 4, 2, 1), leaky(), down(64, 128, 4, 2, 1), BatchNorm2d(128), leaky(),
+                    down(128, 256, 4, 2, 1), BatchNorm2d(256), leaky(), down(256, 1, 3, 1, 0));
+}
+
+[[noreturn]] void usage_error(const std::string& msg) {
+  std::fprintf(stderr, "torch-bench: %s\nusage: torch-bench [--model mlp|dcgan|all] [--threads N] [--iters 50] [--warmup 10] [--batch 64]\n", msg.c_str());
+  std::exit(2);
+}
+
+long positive(const std::string& flag, const char* text) {
+  char* end = nullptr;
+  const long v = std::strtol(text, &end, 10);
+  if (end == text || *end || v < 1) usage_error(flag + " needs a positive integer, got '" + text + "'");
+  return v;
+}
+
+void run(const std::string& model, int threads, long batch, long iters, long warmup) {
+  torch::manual_seed(0);
+  const bool mlp = model == "mlp";
+  Sequential g = mlp ? mlp_generator() : dcgan_generator();
+  Sequential d = mlp ? mlp_discriminator() : dcgan_discriminator();
+  torch::optim::Adam g_opt(g->parameters(), torch::optim::AdamOptions(2e-4).betas({0.5, 0.999}));
+  torch::optim::Adam d_opt(d->parameters(), torch::optim::AdamOptions(2e-4).betas({0.5, 0.999}));
+  const auto real = mlp ? torch::rand({batch, 784}) * 2 - 1 : torch::rand({batch, 1, 28, 28}) * 2 - 1;
+  const auto ones = torch::ones({batch, 1}), zeros = torch::zeros({batch, 1});
+  std::vector<double> ms;
+  for (long i = 0; i < warmup + iters; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto z = mlp ? torch::randn({batch, 100}) : torch::randn({batch, 100, 1, 1});
+    const auto fake = g->forward(z);
+    d_opt.zero_grad();
+    const auto d_loss = torch::binary_cross_entropy_with_logits(d->forward(real).view({batch, 1}), ones) +
+                        torch::binary_cross_entropy_with_logits(d->forward(fake.detach()).view({batch, 1}), zeros);
+    d_loss.backward();
+    d_opt.step();
+    g_opt.zero_grad();
+    const auto g_loss = torch::binary_cross_entropy_with_logits(d->forward(fake).view({batch, 1}), ones);
+    g_loss.backward();
+    g_opt.step();
+    const double dt = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    if (i >= warmup) ms.push_back(dt);
+  }
+  std::sort(ms.begin(), ms.end());
+  const std::size_t n = ms.size();
+  const double median = n % 2 ? ms[n / 2] : 0.5 * (ms[n / 2 - 1] + ms[n / 2]);
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  std::printf("{\"model\": \"%s\", \"impl\": \"libtorch\", \"torch\": \"%s\", \"threads\": %d, \"batch\": %ld, \"iters\": %ld, "
+              "\"ms_per_iter_median\": %.3f, \"ms_p10\": %.3f, \"ms_p90\": %.3f, \"images_per_s\": %.1f, \"peak_rss_mb\": %.1f}\n",
+              model.c_str(), TORCH_VERSION, threads, batch, iters, median, ms[n / 10], ms[(n * 9) / 10],
+              static_cast<double>(batch) / (median / 1e3), static_cast<double>(usage.ru_maxrss) / 1024.0);
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> models{"mlp", "dcgan"};
+  int threads = 2;
+  long iters = 50, warmup = 10, batch = 64;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (i + 1 >= argc) usage_error(a == "--help" ? "" : a + " needs a value");
+    const char* v = argv[++i];
+    if (a == "--model") {
+      const std::string m = v;
+      if (m == "all") models = {"mlp", "dcgan"};
+      else if (m == "mlp" || m == "dcgan") models = {m};
+      else usage_error("--model must be mlp, dcgan or all, got '" + m + "'");
+    } else if (a == "--threads") {
+      threads = static_cast<int>(positive(a, v));
+    } else if (a == "--iters") {
+      iters = positive(a, v);
+    } else if (a == "--warmup") {
+      warmup = positive(a, v);
+    } else if (a == "--batch") {
+      batch = positive(a, v);
+    } else {
+      usage_error("unknown option '" + a + "'");
+    }
+  }
+  // Debian's libtorch starts with one intra-op thread unless told otherwise.
+  torch::set_num_threads(threads);
+  for (const auto& m : models) run(m, threads, batch, iters, warmup);
+  return 0;
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# ganpp against PyTorch on the same CPU: ganpp-bench and the libtorch C++ peer (examples/bench/torch), with
+# --python also the Python peer, on the same models, batch and thread counts, run alternately for several rounds.
+# Prints the median over rounds of each one's median ms per training iteration and the ratio ganpp / libtorch,
+# then ganpp's GEMM ceilings (ganpp-bench --peak). Raw JSON lines go to out/compare-torch.jsonl.
+# Python is Debian's /usr/bin/python3 (the one python3-torch installs into), whatever python3 is first on PATH.
+# Usage: bash scripts/compare-torch.sh [--rounds 3] [--iters 50] [--threads "1 2"] [--python]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+rounds=3 iters=50 threads="1 2" python=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rounds) rounds=$2; shift 2 ;;
+    --iters) iters=$2; shift 2 ;;
+    --threads) threads=$2; shift 2 ;;
+    --python) python=1; shift ;;
+    *) echo "compare-torch.sh: unknown option '$1' (options: --rounds N --iters N --threads \"1 2\" --python)" >&2; exit 2 ;;
+  esac
+done
+
+# libopenblas0-openmp matters: without it Debian's libtorch uses the reference BLAS and is several times slower.
+bash scripts/install-deps.sh python3-torch libtorch-dev libopenblas0-openmp
+cmake --preset native >/dev/null
+cmake --build --preset native --target ganpp-bench >/dev/null
+cmake -S examples/bench/torch -B build-torch -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build-torch >/dev/null
+
+mkdir -p out
+results=out/compare-torch.jsonl
+: >"$results"
+for r in $(seq "$rounds"); do
+  for t in $threads; do
+    for m in mlp dcgan; do
+      echo "round $r/$rounds: $m, $t thread(s)" >&2
+      build-native/examples/ganpp-bench --model "$m" --threads "$t" --iters "$iters" --json >>"$results"
+      build-torch/torch-bench --model "$m" --threads "$t" --iters "$iters" >>"$results"
+      if [ "$python" = 1 ]; then
+        /usr/bin/python3 examples/bench/torch/torch_bench.py --model "$m" --threads "$t" --iters "$iters" >>"$results"
+      fi
+    done
+  done
+done
+for t in $threads; do
+  build-native/examples/ganpp-bench --threads "$t" --iters "$iters" --peak --json | sed 's/"impl": "ganpp"/"impl": "ganpp-peak"/' >>"$results"
+done
+
+/usr/bin/python3 - "$results" <<'PY'
+import json, statistics, sys
+rows = [json.loads(line) for line in open(sys.argv[1]) if line.startswith("{")]
+med = {}
+for r in rows:
+    med.setdefault((r["impl"], r["model"], r["threads"]), []).append(r["ms_per_iter_median"])
+impls = [i for i in ("ganpp", "libtorch", "pytorch") if any(k[0] == i for k in med)]
+print("\nms per training iteration (median over rounds of each run's median), batch %d" % rows[0]["batch"])
+print("| model | threads | " + " | ".join(impls) + " | ganpp / libtorch |")
+print("|---" * (len(impls) + 3) + "|")
+for (impl, model, threads) in sorted(k for k in med if k[0] == "ganpp"):
+    cells = ["%.2f" % statistics.median(med[(i, model, threads)]) if (i, model, threads) in med else "-" for i in impls]
+    ratio = statistics.median(med[("ganpp", model, threads)]) / statistics.median(med[("libtorch", model, threads)])
+    print("| %s | %d | %s | %.2f |" % (model, threads, " | ".join(cells), ratio))
+print("\nganpp GEMM ceilings (ganpp-bench --peak)")
+print("| model | threads | iteration GFLOP/s | peak 1024^3 | peak of the model's shapes | share |")
+print("|---|---|---|---|---|---|")
+for r in rows:
+    if r["impl"] == "ganpp-peak":
+        print("| %s | %d | %.1f | %.1f | %.1f | %.0f%% |" % (r["model"], r["threads"], r["gflops"], r["gemm_peak_gflops"],
+                                                           r["shapes_peak_gflops"], 100 * r["share_of_shapes_peak"]))
+PY
