@@ -18,6 +18,7 @@
 #include <vector>
 
 #if defined(__unix__) || defined(__APPLE__)
+#include <fcntl.h>
 #include <unistd.h>
 #endif
 
@@ -125,6 +126,16 @@ class Checkpoint {
       std::remove(tmp.c_str());
       throw io_error("Checkpoint::save(): cannot rename " + tmp + " to " + path + ": " + std::strerror(e));
     }
+#if defined(__unix__) || defined(__APPLE__)
+    // Sync the folder too, so that the rename itself survives a power cut (best effort: not every file system can).
+    const std::size_t slash = path.find_last_of('/');
+    const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+    const int dir_fd = ::open(dir.c_str(), O_RDONLY);
+    if (dir_fd >= 0) {
+      (void)::fsync(dir_fd);
+      ::close(dir_fd);
+    }
+#endif
   }
 
   static Checkpoint load(const std::string& path) {
@@ -256,24 +267,44 @@ class Checkpoint {
   std::string path_;
 };
 
-/// Stores a model's parameters, buffers and layer random state under "prefix.". Refuses non-finite parameters,
-/// so a diverged model never overwrites a good checkpoint.
+/// Stores a model's parameters, buffers and layer random state under "prefix.". Refuses non-finite parameters and
+/// buffers, so a diverged model never overwrites a good checkpoint.
 template <typename Scalar>
 void save_model(Checkpoint& c, const std::string& prefix, Model<Scalar>& m) {
   for (auto& p : m.parameters()) {
     if (!p.value->all_finite()) throw divergence_error("save_model(): " + prefix + "." + p.name + " is not finite; not saving it");
     c.put(prefix + "." + p.name, *p.value);
   }
-  for (auto& b : m.buffers()) c.put(prefix + "." + b.name, *b.value);
+  for (auto& b : m.buffers()) {
+    if (!b.value->all_finite()) throw divergence_error("save_model(): " + prefix + "." + b.name + " is not finite; not saving it");
+    c.put(prefix + "." + b.name, *b.value);
+  }
   c.put_text(prefix + ".rng", m.net().rng_state());
 }
 
-/// Restores what save_model() stored; every tensor must exist with this model's shapes and scalar type.
+/// Restores what save_model() stored; every tensor must exist with this model's shapes and scalar type, and every
+/// parameter must be finite. Everything is checked before anything is changed: on error the model is unchanged.
 template <typename Scalar>
 void load_model(const Checkpoint& c, const std::string& prefix, Model<Scalar>& m) {
-  for (auto& p : m.parameters()) c.get(prefix + "." + p.name, *p.value);
-  for (auto& b : m.buffers()) c.get(prefix + "." + b.name, *b.value);
-  m.net().set_rng_state(c.text(prefix + ".rng"));
+  std::vector<std::pair<Tensor<Scalar>*, Tensor<Scalar>>> staged;
+  for (auto& p : m.parameters()) {
+    staged.emplace_back(p.value, Tensor<Scalar>(p.value->shape()));
+    c.get(prefix + "." + p.name, staged.back().second);
+    if (!staged.back().second.all_finite())
+      throw io_error("load_model(): " + prefix + "." + p.name + " holds non-finite values: expected finite parameters");
+  }
+  for (auto& b : m.buffers()) {
+    staged.emplace_back(b.value, Tensor<Scalar>(b.value->shape()));
+    c.get(prefix + "." + b.name, staged.back().second);
+  }
+  const std::string old_rng = m.net().rng_state();
+  try {
+    m.net().set_rng_state(c.text(prefix + ".rng"));
+  } catch (...) {
+    m.net().set_rng_state(old_rng);  // a Sequential may have restored some layers before the failing one
+    throw;
+  }
+  for (auto& [target, value] : staged) target->assign(value);
 }
 
 template <typename Scalar>

@@ -76,19 +76,34 @@ class Rng {
     os << std::hexfloat << spare_;
     return os.str();
   }
+  /// Restores a state written by state().
+  /// @throws io_error for malformed text, trailing text, a spare value that is not a finite number, or a degenerate
+  ///         (all-zero) generator, which would draw only zeros and make normal() loop forever; the generator is then
+  ///         unchanged.
   void set_state(const std::string& s) {
+    const std::string fn = "Rng::set_state(): ";
     std::istringstream is(s);
     std::mt19937_64 e;
-    bool spare_flag = false;
-    double spare = 0;
-    is >> e >> spare_flag;
-    std::string spare_text;
-    is >> spare_text;
-    if (is.fail() && !is.eof()) throw io_error("Rng::set_state(): malformed generator state");
-    if (!is || spare_text.empty()) throw io_error("Rng::set_state(): malformed generator state");
-    spare = std::strtod(spare_text.c_str(), nullptr);
+    int spare_flag = -1;
+    std::string spare_text, rest;
+    is >> e >> spare_flag >> spare_text;
+    if (!is || (spare_flag != 0 && spare_flag != 1))
+      throw io_error(fn + "malformed generator state: expected 312 words, a position, a spare flag 0 or 1 and a hex float");
+    if (is >> rest) throw io_error(fn + "malformed generator state: unexpected text '" + rest.substr(0, 20) + "' after the spare value");
+    char* end = nullptr;
+    const double spare = std::strtod(spare_text.c_str(), &end);
+    if (end != spare_text.c_str() + spare_text.size() || !std::isfinite(spare))
+      throw io_error(fn + "malformed generator state: spare value '" + spare_text.substr(0, 30) + "' is not a finite number");
+    // A degenerate state (the top 33 bits of the oldest word and all 311 others zero; the low bits of the oldest
+    // word are never used again) draws only zeros from its first regeneration of the 312 words on, which comes
+    // within 312 draws: draws 313 to 624 all come from regenerated words, and are all zero exactly when degenerate.
+    std::mt19937_64 probe = e;
+    probe.discard(312);
+    bool live = false;
+    for (int i = 0; i < 312 && !live; ++i) live = probe() != 0;
+    if (!live) throw io_error(fn + "degenerate generator state: it would draw only zeros (all words zero but unused low bits)");
     engine_ = e;
-    has_spare_ = spare_flag;
+    has_spare_ = spare_flag == 1;
     spare_ = spare;
   }
 

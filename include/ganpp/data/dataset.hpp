@@ -174,9 +174,9 @@ class BatchLoader {
     if (count != data_.count || batch != batch_)
       throw io_error(fn + "state is for " + std::to_string(count) + " images in batches of " + std::to_string(batch) +
                      ", but this loader has " + std::to_string(data_.count) + " images in batches of " + std::to_string(batch_));
-    if (epoch < 0 || position < 0 || position > batches_)
+    if (epoch < 0 || epoch > kMaxEpoch || position < 0 || position > batches_)
       throw io_error(fn + "epoch " + std::to_string(epoch) + " position " + std::to_string(position) +
-                     " out of range: expected epoch >= 0 and position in [0, " + std::to_string(batches_) + "]");
+                     " out of range: expected epoch in [0, 2^62] and position in [0, " + std::to_string(batches_) + "]");
     std::string rng_text;
     std::getline(is, rng_text);
     Rng start;
@@ -193,6 +193,7 @@ class BatchLoader {
  private:
   static constexpr const char* kStateTag = "ganpp-batch-loader";
   static constexpr long long kStateVersion = 1;
+  static constexpr long long kMaxEpoch = 1LL << 62;  // far beyond any run, and epoch + 1 cannot overflow
 
   static std::string excerpt(const std::string& s) { return s.size() <= 60 ? s : s.substr(0, 60) + "..."; }
 

@@ -75,7 +75,9 @@ class Optimizer {
   /// Restores a saved state; throws io_error naming what does not match this optimizer and its parameters.
   void load_state(const OptimizerState<Scalar>& s) {
     if (s.kind != kind_) throw io_error(kind_ + "::load_state(): state was saved by a " + s.kind + " optimizer");
-    if (s.step < 0) throw io_error(kind_ + "::load_state(): negative step count");
+    const std::int64_t saved_step = s.step;  // a named copy: `s.step < 0 || s.step > x` parses as a template in GCC 12
+    if (saved_step < 0 || saved_step > (std::int64_t{1} << 62))
+      throw io_error(kind_ + "::load_state(): step count " + std::to_string(saved_step) + " out of range: expected 0 to 2^62");
     if (s.tensors.size() != slots_.size() * params_.size())
       throw io_error(kind_ + "::load_state(): expected " + std::to_string(slots_.size() * params_.size()) + " tensors, got " + std::to_string(s.tensors.size()));
     std::size_t t = 0;
