@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: MIT
+// The evaluation classifier: a small CNN built from ganpp's layers whose 128-d features and class probabilities
+// give "MNIST FID" and "MNIST IS". Shared by ganpp-classifier (training) and ganpp-score (scoring).
+#pragma once
+
+#include <ganpp/checkpoint.hpp>
+#include <ganpp/classification.hpp>
+#include <ganpp/data/dataset.hpp>
+#include <ganpp/ganpp.hpp>
+#include <ganpp/metrics.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace mnist {
+
+/// Where ganpp-classifier saves the weights and ganpp-score, ganpp-augment look for them by default.
+inline const char* const kDefaultClassifierPath = "out/mnist-classifier.ganpp";
+
+/// Features: 1x28x28 -> 32x28x28 -> 64x14x14 -> 128x7x7 -> 128 (ReLU). Head: 128 -> 10 logits.
+class Classifier {
+ public:
+  static constexpr ganpp::Index kFeatures = 128;
+
+  /// @param seed seeds the initial weights and the dropout masks.
+  explicit Classifier(std::uint64_t seed = 0) {
+    using namespace ganpp;
+    features_.emplace<Conv2d<float>>(ConvOptions(1, 32, 3).with_padding(1)).emplace<ReLU<float>>();
+    features_.emplace<Conv2d<float>>(ConvOptions(32, 64, 4).with_stride(2).with_padding(1).with_bias(false)).emplace<BatchNorm<float>>(64).emplace<ReLU<float>>();
+    features_.emplace<Conv2d<float>>(ConvOptions(64, 128, 4).with_stride(2).with_padding(1).with_bias(false)).emplace<BatchNorm<float>>(128).emplace<ReLU<float>>();
+    features_.emplace<Flatten<float>>().emplace<Linear<float>>(128 * 7 * 7, kFeatures).emplace<ReLU<float>>();
+    features_.set_input_grad(false);
+    head_.emplace<Dropout<float>>(0.3, seed + 17).emplace<Linear<float>>(kFeatures, 10);
+    Rng rng(seed + 123);
+    features_.reset_parameters(Init::kaiming, rng);
+    head_.reset_parameters(Init::xavier, rng);
+  }
+
+  std::vector<ganpp::Parameter<float>> parameters() {
+    auto p = prefixed("features.", features_.parameters());
+    for (auto& q : prefixed("head.", head_.parameters())) p.push_back(q);
+    return p;
+  }
+  void train(bool on) {
+    features_.train(on);
+    head_.train(on);
+  }
+
+  /// Features (N, 128) and logits (N, 10) of a batch of images in [-1, 1].
+  const ganpp::Tensor<float>& features(const ganpp::Tensor<float>& x) { return features_.forward(x); }
+  const ganpp::Tensor<float>& logits(const ganpp::Tensor<float>& features) { return head_.forward(features); }
+  void backward(const ganpp::Tensor<float>& grad_logits) { features_.backward(head_.backward(grad_logits)); }
+
+  void save(const std::string& path) {
+    ganpp::Checkpoint c;
+    for (auto& p : parameters()) c.put(p.name, *p.value);
+    for (auto& b : prefixed_buffers()) c.put(b.name, *b.value);
+    c.put_text("classifier", "mnist-cnn-v1");
+    c.save(path);
+  }
+  void load(const std::string& path) {
+    const ganpp::Checkpoint c = ganpp::Checkpoint::load(path);
+    if (!c.has("classifier") || c.text("classifier") != "mnist-cnn-v1")
+      throw ganpp::io_error("Classifier::load(): " + path + " is a ganpp checkpoint but not of the MNIST classifier (written by ganpp-classifier)");
+    for (auto& p : parameters()) c.get(p.name, *p.value);
+    for (auto& b : prefixed_buffers()) c.get(b.name, *b.value);
+  }
+
+ private:
+  static std::vector<ganpp::Parameter<float>> prefixed(const std::string& prefix, std::vector<ganpp::Parameter<float>> ps) {
+    for (auto& p : ps) p.name = prefix + p.name;
+    return ps;
+  }
+  std::vector<ganpp::Buffer<float>> prefixed_buffers() {
+    auto b = features_.buffers();
+    for (auto& x : b) x.name = "features." + x.name;
+    return b;
+  }
+
+  ganpp::Sequential<float> features_, head_;
+};
+
+/// Scales uint8 images (count x 784) in [start, start + n) to a (n, 1, 28, 28) batch in [-1, 1].
+inline void image_batch(const std::vector<std::uint8_t>& pixels, ganpp::Index start, ganpp::Index n, ganpp::Tensor<float>& out) {
+  out.resize(ganpp::Shape{n, 1, 28, 28});
+  for (ganpp::Index i = 0; i < n * 784; ++i) out[i] = static_cast<float>(pixels[static_cast<std::size_t>(start * 784 + i)]) / 127.5f - 1.0f;
+}
+
+/// Features and softmax probabilities of every image, in eval mode.
+inline void embed(Classifier& net, const std::vector<std::uint8_t>& pixels, ganpp::Index count, ganpp::FeatureMatrix& features,
+                  Eigen::MatrixXd& probs) {
+  net.train(false);
+  features.resize(count, Classifier::kFeatures);
+  probs.resize(count, 10);
+  ganpp::Tensor<float> x, p;
+  for (ganpp::Index start = 0; start < count; start += 500) {
+    const ganpp::Index n = std::min<ganpp::Index>(500, count - start);
+    image_batch(pixels, start, n, x);
+    const ganpp::Tensor<float>& f = net.features(x);
+    features.middleRows(start, n) = f.matrix().transpose().cast<double>();
+    ganpp::softmax(net.logits(f), p);
+    probs.middleRows(start, n) = p.matrix().transpose().cast<double>();
+  }
+}
+
+/// Share of images whose most probable class is their label.
+inline double accuracy(const Eigen::MatrixXd& probs, const std::vector<int>& labels) {
+  ganpp::Index right = 0;
+  for (ganpp::Index i = 0; i < probs.rows(); ++i) {
+    Eigen::Index best;
+    probs.row(i).maxCoeff(&best);
+    right += best == labels[static_cast<std::size_t>(i)];
+  }
+  return static_cast<double>(right) / static_cast<double>(probs.rows());
+}
+
+/// Trains the classifier for `epochs` passes over `train` (Adam 1e-3, batch 64, the learning rate divided by 10 for
+/// the last epoch), printing the training loss and, when `test` is given, the test accuracy after each epoch.
+/// @return the accuracy on `test` at the end (0 without a test set).
+inline double fit(Classifier& net, const ganpp::ImageDataset& train, const ganpp::ImageDataset* test, int epochs, std::uint64_t seed,
+                  const char* tag = "classifier") {
+  ganpp::Adam<float> opt(net.parameters(), {1e-3});
+  ganpp::BatchLoader<float> loader(train, std::min<ganpp::Index>(64, train.count), seed);
+  ganpp::Tensor<float> x, grad;
+  std::vector<int> y;
+  const auto t0 = std::chrono::steady_clock::now();
+  double acc = 0;
+  for (int e = 0; e < epochs; ++e) {
+    if (e == epochs - 1 && epochs > 1) opt.set_learning_rate(1e-4);
+    net.train(true);
+    double loss_sum = 0;
+    long steps = 0;
+    while (loader.next(x, y)) {
+      opt.zero_grad();
+      const ganpp::Tensor<float>& logits = net.logits(net.features(x));
+      loss_sum += static_cast<double>(ganpp::softmax_cross_entropy(logits, y, grad));
+      net.backward(grad);
+      opt.step();
+      ++steps;
+    }
+    std::printf("%s epoch %d/%d: train loss %.4f", tag, e + 1, epochs, loss_sum / static_cast<double>(std::max(steps, 1L)));
+    if (test) {
+      ganpp::FeatureMatrix f;
+      Eigen::MatrixXd p;
+      embed(net, test->pixels, test->count, f, p);
+      acc = accuracy(p, test->labels);
+      std::printf(", test accuracy %.2f%%", 100.0 * acc);
+    }
+    std::printf(" (%.0f s)\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    std::fflush(stdout);
+  }
+  net.train(false);
+  return acc;
+}
+
+/// Trains the classifier for a fixed number of steps of batch 64 drawn from `train` (Adam 1e-3, the last fifth of the
+/// steps at 1e-4): two training sets of different sizes then get the same number of updates.
+inline void fit_steps(Classifier& net, const ganpp::ImageDataset& train, long steps, std::uint64_t seed) {
+  ganpp::Adam<float> opt(net.parameters(), {1e-3});
+  ganpp::BatchLoader<float> loader(train, std::min<ganpp::Index>(64, train.count), seed);
+  ganpp::Tensor<float> x, grad;
+  std::vector<int> y;
+  net.train(true);
+  for (long step = 0; step < steps; ++step) {
+    if (step == steps - steps / 5) opt.set_learning_rate(1e-4);
+    if (!loader.next(x, y)) loader.next(x, y);  // false ends an epoch; the next call starts the following one
+    opt.zero_grad();
+    ganpp::softmax_cross_entropy(net.logits(net.features(x)), y, grad);
+    net.backward(grad);
+    opt.step();
+  }
+  net.train(false);
+}
+
+}  // namespace mnist
