@@ -74,9 +74,10 @@ class Gemm {
     const int threads = threads_for(m, n, k);
     if (static_cast<int>(workspaces_.size()) < threads) workspaces_.resize(static_cast<std::size_t>(threads));
     // Split the longer side of C: the operand on the other side is packed by every thread, so it should be the
-    // smaller one. Bands are multiples of the kernel's register block so that no thread gets a ragged edge.
+    // smaller one. Bands are whole SIMD vectors of rows (or register blocks of columns): finer than the kernel's
+    // 48-row panels, but even bands matter more (with 48, 256 rows split 144 + 112 and one thread waited).
     const bool split_rows = m >= n;
-    const Index total = split_rows ? m : n, align = split_rows ? 48 : 8;
+    const Index total = split_rows ? m : n, align = split_rows ? 16 : 4;
     const Index band = std::max<Index>(align, (total + threads - 1) / threads + align - 1) / align * align;
     const int used = static_cast<int>(std::min<Index>(threads, (total + band - 1) / band));
     auto work = [&](int t) {

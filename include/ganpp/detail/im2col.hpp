@@ -96,15 +96,27 @@ void col2im(const Scalar* cols, Index batch, const ConvGeometry& g, Scalar* imag
 /// NCHW -> channel-major (C, N, HW): each channel's planes of the whole batch become one contiguous column.
 template <typename Scalar>
 void nchw_to_cnhw(const Scalar* src, Index batch, Index channels, Index plane, Scalar* dst) {
-  for (Index n = 0; n < batch; ++n)
-    for (Index c = 0; c < channels; ++c) std::copy_n(src + (n * channels + c) * plane, plane, dst + (c * batch + n) * plane);
+  const Index planes = batch * channels;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (planes * plane > 65536)
+#endif
+  for (Index nc = 0; nc < planes; ++nc) {
+    const Index n = nc / channels, c = nc % channels;
+    std::copy_n(src + nc * plane, plane, dst + (c * batch + n) * plane);
+  }
 }
 
 /// (C, N, HW) -> NCHW, the inverse of nchw_to_cnhw.
 template <typename Scalar>
 void cnhw_to_nchw(const Scalar* src, Index batch, Index channels, Index plane, Scalar* dst) {
-  for (Index n = 0; n < batch; ++n)
-    for (Index c = 0; c < channels; ++c) std::copy_n(src + (c * batch + n) * plane, plane, dst + (n * channels + c) * plane);
+  const Index planes = batch * channels;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (planes * plane > 65536)
+#endif
+  for (Index nc = 0; nc < planes; ++nc) {
+    const Index n = nc / channels, c = nc % channels;
+    std::copy_n(src + (c * batch + n) * plane, plane, dst + nc * plane);
+  }
 }
 
 }  // namespace ganpp::detail

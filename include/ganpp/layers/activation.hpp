@@ -2,6 +2,7 @@
 // Element-wise activations: ReLU, LeakyReLU, Tanh, Sigmoid. Each backward uses only the saved output.
 #pragma once
 
+#include "../detail/parallel.hpp"
 #include "layer.hpp"
 
 #include <cmath>
@@ -16,13 +17,19 @@ class Activation : public Layer<Scalar> {
   Shape output_shape(const Shape& in) const override { return in; }
   const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
     output_.resize(x.shape());
-    output_.array() = static_cast<const Derived&>(*this).value(x.array());
+    const Derived& self = static_cast<const Derived&>(*this);
+    detail::parallel_ranges(x.size(), [&](Index begin, Index end) {
+      output_.array().segment(begin, end - begin) = self.value(x.array().segment(begin, end - begin));
+    });
     return output_;
   }
   const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
     this->check_grad(dy, output_.shape());
     grad_input_.resize(dy.shape());
-    grad_input_.array() = dy.array() * static_cast<const Derived&>(*this).slope(output_.array());
+    const Derived& self = static_cast<const Derived&>(*this);
+    detail::parallel_ranges(dy.size(), [&](Index begin, Index end) {
+      grad_input_.array().segment(begin, end - begin) = dy.array().segment(begin, end - begin) * self.slope(output_.array().segment(begin, end - begin));
+    });
     return grad_input_;
   }
 

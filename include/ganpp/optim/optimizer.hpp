@@ -5,6 +5,7 @@
 #include "../error.hpp"
 #include "../layers/layer.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -54,8 +55,17 @@ class Optimizer {
     }
     return finite;
   }
+  /// Zeroes every gradient, in the same parallel ranges as step().
   void zero_grad() {
-    for (auto& p : params_) p.grad->set_zero();
+    const auto n = static_cast<std::ptrdiff_t>(chunks_.size());
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (n > 1)
+#endif
+    for (std::ptrdiff_t c = 0; c < n; ++c) {
+      const Chunk& k = chunks_[static_cast<std::size_t>(c)];
+      Scalar* grad = params_[k.param].grad->data();
+      std::fill(grad + k.begin, grad + k.end, Scalar(0));
+    }
   }
 
   double learning_rate() const { return lr_; }
