@@ -127,6 +127,7 @@ int main(int argc, char** argv) {
   }
   // Debian's libtorch starts with one intra-op thread unless told otherwise.
   torch::set_num_threads(threads);
+  torch::set_num_interop_threads(threads);
   for (const auto& m : models) run(m, threads, batch, iters, warmup);
   return 0;
 }
