@@ -12,6 +12,17 @@
 #include <memory>
 #include <vector>
 
+// Eigen's packed kernel and its workspace type are internal API, used here as Eigen 3.4 declares them. With
+// another Eigen (or -DGANPP_EIGEN_PACKED_KERNEL=0), Gemm falls back to Eigen's public product: same results up
+// to rounding, without the kept workspaces, so Eigen allocates per product again.
+#ifndef GANPP_EIGEN_PACKED_KERNEL
+#if EIGEN_VERSION_AT_LEAST(3, 4, 0) && !EIGEN_VERSION_AT_LEAST(3, 4, 90)
+#define GANPP_EIGEN_PACKED_KERNEL 1
+#else
+#define GANPP_EIGEN_PACKED_KERNEL 0
+#endif
+#endif
+
 namespace ganpp::detail {
 
 /// One operand of a product: a column-major matrix (rows x cols as stored, leading dimension `stride`), read as
@@ -110,6 +121,7 @@ class Gemm {
   }
 
  private:
+#if GANPP_EIGEN_PACKED_KERNEL
   using Blocking = Eigen::internal::gemm_blocking_space<Eigen::ColMajor, Scalar, Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::Dynamic>;
   struct Workspace {
     std::array<Index, 3> shape{-1, -1, -1};
@@ -123,6 +135,9 @@ class Gemm {
       return *blocking;
     }
   };
+#else
+  struct Workspace {};
+#endif
 
   /// Threads worth using: one for small products (a parallel region costs microseconds), none inside a region.
   static int threads_for(Index m, Index n, Index k) {
@@ -138,18 +153,26 @@ class Gemm {
   }
 
   template <int LhsOrder, int RhsOrder>
-  static void kernel_as(Index m, Index n, Index k, const GemmOperand<Scalar>& a, const GemmOperand<Scalar>& b, Scalar* c, Index ldc, Blocking& blocking) {
+  static void kernel_as(Index m, Index n, Index k, const GemmOperand<Scalar>& a, const GemmOperand<Scalar>& b, Scalar* c, Index ldc, Workspace& ws) {
+#if GANPP_EIGEN_PACKED_KERNEL
     Eigen::internal::general_matrix_matrix_product<Index, Scalar, LhsOrder, false, Scalar, RhsOrder, false, Eigen::ColMajor, 1>::run(
-        m, n, k, a.data, a.stride, b.data, b.stride, c, 1, ldc, Scalar(1), blocking, nullptr);
+        m, n, k, a.data, a.stride, b.data, b.stride, c, 1, ldc, Scalar(1), ws.get(m, n, k), nullptr);
+#else
+    (void)ws;
+    using Stride = Eigen::OuterStride<>;
+    using Lhs = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, LhsOrder>;
+    using Rhs = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, RhsOrder>;
+    Eigen::Map<Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>, 0, Stride> out(c, m, n, Stride(ldc));
+    out.noalias() += Eigen::Map<const Lhs, 0, Stride>(a.data, m, k, Stride(a.stride)) * Eigen::Map<const Rhs, 0, Stride>(b.data, k, n, Stride(b.stride));
+#endif
   }
 
   // A transposed column-major operand is the row-major matrix with the same leading dimension.
   static void kernel(Index m, Index n, Index k, const GemmOperand<Scalar>& a, const GemmOperand<Scalar>& b, Scalar* c, Index ldc, Workspace& ws) {
-    Blocking& blocking = ws.get(m, n, k);
-    if (!a.transposed && !b.transposed) kernel_as<Eigen::ColMajor, Eigen::ColMajor>(m, n, k, a, b, c, ldc, blocking);
-    else if (!a.transposed) kernel_as<Eigen::ColMajor, Eigen::RowMajor>(m, n, k, a, b, c, ldc, blocking);
-    else if (!b.transposed) kernel_as<Eigen::RowMajor, Eigen::ColMajor>(m, n, k, a, b, c, ldc, blocking);
-    else kernel_as<Eigen::RowMajor, Eigen::RowMajor>(m, n, k, a, b, c, ldc, blocking);
+    if (!a.transposed && !b.transposed) kernel_as<Eigen::ColMajor, Eigen::ColMajor>(m, n, k, a, b, c, ldc, ws);
+    else if (!a.transposed) kernel_as<Eigen::ColMajor, Eigen::RowMajor>(m, n, k, a, b, c, ldc, ws);
+    else if (!b.transposed) kernel_as<Eigen::RowMajor, Eigen::ColMajor>(m, n, k, a, b, c, ldc, ws);
+    else kernel_as<Eigen::RowMajor, Eigen::RowMajor>(m, n, k, a, b, c, ldc, ws);
   }
 
   std::vector<Workspace> workspaces_;
