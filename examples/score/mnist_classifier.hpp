@@ -156,23 +156,4 @@ inline double fit(Classifier& net, const ganpp::ImageDataset& train, const ganpp
   return acc;
 }
 
-/// Trains the classifier for a fixed number of steps of batch 64 drawn from `train` (Adam 1e-3, the last fifth of the
-/// steps at 1e-4): two training sets of different sizes then get the same number of updates.
-inline void fit_steps(Classifier& net, const ganpp::ImageDataset& train, long steps, std::uint64_t seed) {
-  ganpp::Adam<float> opt(net.parameters(), {1e-3});
-  ganpp::BatchLoader<float> loader(train, std::min<ganpp::Index>(64, train.count), seed);
-  ganpp::Tensor<float> x, grad;
-  std::vector<int> y;
-  net.train(true);
-  for (long step = 0; step < steps; ++step) {
-    if (step == steps - steps / 5) opt.set_learning_rate(1e-4);
-    if (!loader.next(x, y)) loader.next(x, y);  // false ends an epoch; the next call starts the following one
-    opt.zero_grad();
-    ganpp::softmax_cross_entropy(net.logits(net.features(x)), y, grad);
-    net.backward(grad);
-    opt.step();
-  }
-  net.train(false);
-}
-
 }  // namespace mnist
