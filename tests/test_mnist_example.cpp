@@ -166,6 +166,7 @@ TEST_CASE("ganpp-mnist rejects bad command lines and bad folders with one line a
       {"--epochs", "--epochs needs a value", 2},
       {"--digit 3", "--digit needs --model cgan", 2},
       {"--model cgan --digit 12", "--digit must be 0 to 9", 2},
+      {"--on-divergence retry", "--on-divergence must be stop or rollback", 2},
       {"--data " + scratch.file("nowhere") + " --out " + scratch.file("o"), "FetchMNIST", 1},
       {d + "--out /proc/ganpp-cannot-write", "cannot write to output folder", 1},
       {d + "--batch 1000 --out " + scratch.file("o"), "batch_size 1000 must be between 1", 1},
@@ -179,4 +180,27 @@ TEST_CASE("ganpp-mnist rejects bad command lines and bad folders with one line a
     CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
   }
   CHECK(run("--help", scratch).code == 0);
+}
+
+TEST_CASE("ganpp-mnist --on-divergence: stop ends with one line and writes nothing; rollback restores and goes on", "[mnist][divergence]") {
+  test::TempDir data, scratch;
+  write_synthetic_mnist(data);
+  const std::string common = "--data " + data.path.string() + " --model mlp --steps 6 --batch 16 --samples 0 --threads 1 --out ";
+  ::setenv("GANPP_MNIST_POISON_STEP", "4", 1);  // the real batch of step 4 becomes NaN
+  const Result stop = run(common + scratch.file("stop"), scratch);
+  const Result roll = run(common + scratch.file("roll") + " --on-divergence rollback", scratch);
+  ::unsetenv("GANPP_MNIST_POISON_STEP");
+
+  INFO(stop.output);
+  CHECK(stop.code == 1);
+  CHECK_THAT(stop.output, Catch::Contains("discriminator loss is") && Catch::Contains("nan at step 4") && Catch::Contains("--on-divergence rollback"));
+  CHECK_FALSE(fs::exists(scratch.file("stop/checkpoint.ganpp")));
+
+  INFO(roll.output);
+  CHECK(roll.code == 0);
+  CHECK_THAT(roll.output, Catch::Contains("rolled back to step 0, skipping the batch") && Catch::Contains("done: 6 steps"));
+  const ganpp::Checkpoint c = ganpp::Checkpoint::load(scratch.file("roll/checkpoint.ganpp"));
+  CHECK(c.text("run.step") == "6");
+  const ganpp::Tensor<float> w = c.tensor<float>("generator.0.weight");
+  CHECK(w.all_finite());
 }

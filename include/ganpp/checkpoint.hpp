@@ -63,24 +63,24 @@ class Checkpoint {
   /// entry if it is missing, a text, of another scalar type or of another shape.
   template <typename Scalar>
   void get(const std::string& name, Tensor<Scalar>& out) const {
-    const Entry& e = entry(name);
-    if (e.scalar_bytes == 0) throw io_error(where() + "entry " + name + " is a text, not a tensor");
+    const Entry& e = entry(name, "get");
+    if (e.scalar_bytes == 0) throw io_error(where("get") + "entry " + name + " is a text, not a tensor");
     if (e.scalar_bytes != sizeof(Scalar))
-      throw io_error(where() + "entry " + name + " holds " + type_name(e.scalar_bytes) + " values, expected " + type_name(sizeof(Scalar)));
-    if (e.shape != out.shape()) throw io_error(where() + "entry " + name + " has shape " + e.shape.str() + ", expected " + out.shape().str());
+      throw io_error(where("get") + "entry " + name + " holds " + type_name(e.scalar_bytes) + " values, expected " + type_name(sizeof(Scalar)));
+    if (e.shape != out.shape()) throw io_error(where("get") + "entry " + name + " has shape " + e.shape.str() + ", expected " + out.shape().str());
     if (!e.bytes.empty()) std::memcpy(out.data(), e.bytes.data(), e.bytes.size());
   }
   /// A stored tensor as saved (any shape).
   template <typename Scalar>
   Tensor<Scalar> tensor(const std::string& name) const {
-    const Entry& e = entry(name);
+    const Entry& e = entry(name, "tensor");
     Tensor<Scalar> t(e.scalar_bytes ? e.shape : Shape{0});
     get(name, t);
     return t;
   }
   std::string text(const std::string& name) const {
-    const Entry& e = entry(name);
-    if (e.scalar_bytes != 0) throw io_error(where() + "entry " + name + " is a tensor, not a text");
+    const Entry& e = entry(name, "text");
+    if (e.scalar_bytes != 0) throw io_error(where("text") + "entry " + name + " is a tensor, not a text");
     return std::string(e.bytes.begin(), e.bytes.end());
   }
 
@@ -243,12 +243,15 @@ class Checkpoint {
       entries_.emplace_back(name, std::move(e));
     }
   }
-  const Entry& entry(const std::string& name) const {
+  const Entry& entry(const std::string& name, const char* method) const {
     auto it = index_.find(name);
-    if (it == index_.end()) throw io_error(where() + "no entry named " + name);
+    if (it == index_.end()) throw io_error(where(method) + "no entry named " + name);
     return entries_[it->second].second;
   }
-  std::string where() const { return "Checkpoint: " + (path_.empty() ? std::string() : path_ + ": "); }
+  /// "Checkpoint::METHOD(): PATH: " (no path for a checkpoint built in memory).
+  std::string where(const char* method) const {
+    return "Checkpoint::" + std::string(method) + "(): " + (path_.empty() ? std::string() : path_ + ": ");
+  }
   static std::string type_name(std::size_t bytes) { return bytes == 4 ? "float32" : "float64"; }
   static void put_u32(std::string& s, std::uint32_t v) {
     for (int i = 0; i < 4; ++i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
