@@ -112,7 +112,7 @@ class Tensor {
 
   Tensor() = default;
   explicit Tensor(const Shape& shape, Scalar fill = Scalar(0)) : shape_(shape), data_(static_cast<std::size_t>(shape.numel()), fill) {}
-  Tensor(const Shape& shape, std::vector<Scalar> values) : shape_(shape), data_(std::move(values)) {
+  Tensor(const Shape& shape, const std::vector<Scalar>& values) : shape_(shape), data_(values.begin(), values.end()) {
     if (static_cast<Index>(data_.size()) != shape_.numel())
       throw shape_error("Tensor::Tensor(): " + std::to_string(data_.size()) + " values do not fill shape " + shape_.str());
   }
@@ -184,7 +184,10 @@ class Tensor {
   }
 
   Shape shape_;
-  std::vector<Scalar> data_;
+  // Aligned to Eigen's widest packet (64 bytes with AVX-512): Eigen's vectorised loops over an unaligned map peel
+  // to the first aligned element, so storage at an address that varies from run to run (malloc guarantees 16
+  // bytes) would change the summation order, and with it the rounding, breaking bit-for-bit reproducibility.
+  std::vector<Scalar, Eigen::aligned_allocator<Scalar>> data_;
 };
 
 }  // namespace ganpp
