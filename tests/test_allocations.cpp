@@ -51,6 +51,11 @@ void* realloc(void* p, std::size_t size) {
   count_allocation();
   return __libc_realloc(p, size);
 }
+// libgomp takes its team structures from memalign: a parallel region opened per call showed up only here.
+void* memalign(std::size_t alignment, std::size_t size) {
+  count_allocation();
+  return __libc_memalign(alignment, size);
+}
 void* aligned_alloc(std::size_t alignment, std::size_t size) {
   count_allocation();
   return __libc_memalign(alignment, size);
@@ -63,6 +68,18 @@ int posix_memalign(void** out, std::size_t alignment, std::size_t size) {
 }
 #endif
 
+#ifdef GANPP_TEST_SANITIZED
+// Under a sanitizer, which owns malloc and operator new, its allocator hooks see every allocation of either kind.
+// (Replacing operator new/delete here would pair the sanitizer's nothrow new with our free: a reported mismatch.)
+// Declared here: GCC does not ship <sanitizer/allocator_interface.h>; the sanitizer runtimes export the function.
+extern "C" int __sanitizer_install_malloc_and_free_hooks(void (*on_malloc)(const volatile void*, std::size_t),
+                                                          void (*on_free)(const volatile void*));
+namespace {
+void on_allocation(const volatile void*, std::size_t) { count_allocation(); }
+void on_free(const volatile void*) {}
+[[maybe_unused]] const int hooks_installed = __sanitizer_install_malloc_and_free_hooks(on_allocation, on_free);
+}  // namespace
+#else
 // Counting replacements of the global allocation functions (for the whole test program; they count only while
 // `counting` is set).
 void* operator new(std::size_t size) {
@@ -77,6 +94,7 @@ void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 void* operator new[](std::size_t size) { return operator new(size); }
 void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+#endif
 
 using namespace ganpp;
 

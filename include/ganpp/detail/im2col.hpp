@@ -3,6 +3,7 @@
 #pragma once
 
 #include "../config.hpp"
+#include "parallel.hpp"
 
 #include <algorithm>
 
@@ -32,10 +33,7 @@ inline void valid_range(const ConvGeometry& g, Index kj, Index& lo, Index& hi) {
 template <typename Scalar>
 void im2col(const Scalar* image, Index batch, const ConvGeometry& g, Scalar* cols) {
   const Index rows = g.rows(), line = batch * g.grid(), kk = g.kernel * g.kernel;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (rows * line > 65536)
-#endif
-  for (Index r = 0; r < rows; ++r) {
+  detail::parallel_for(rows, rows * line > 65536, [&](Index r) {
     const Index c = r / kk, ki = (r % kk) / g.kernel, kj = r % g.kernel;
     Index lo, hi;
     valid_range(g, kj, lo, hi);
@@ -58,7 +56,7 @@ void im2col(const Scalar* image, Index batch, const ConvGeometry& g, Scalar* col
         std::fill(out + hi, out + g.out_w, Scalar(0));
       }
     }
-  }
+  });
 }
 
 /// The adjoint of im2col: adds every entry of cols back into the NCHW image position it was read from.
@@ -67,10 +65,7 @@ void im2col(const Scalar* image, Index batch, const ConvGeometry& g, Scalar* col
 template <typename Scalar>
 void col2im(const Scalar* cols, Index batch, const ConvGeometry& g, Scalar* image) {
   const Index line = batch * g.grid(), kk = g.kernel * g.kernel, planes = batch * g.channels;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (g.rows() * line > 65536)
-#endif
-  for (Index nc = 0; nc < planes; ++nc) {
+  detail::parallel_for(planes, g.rows() * line > 65536, [&](Index nc) {
     const Index n = nc / g.channels, c = nc % g.channels;
     Scalar* plane = image + nc * g.height * g.width;
     std::fill_n(plane, g.height * g.width, Scalar(0));
@@ -90,33 +85,27 @@ void col2im(const Scalar* cols, Index batch, const ConvGeometry& g, Scalar* imag
         }
       }
     }
-  }
+  });
 }
 
 /// NCHW -> channel-major (C, N, HW): each channel's planes of the whole batch become one contiguous column.
 template <typename Scalar>
 void nchw_to_cnhw(const Scalar* src, Index batch, Index channels, Index plane, Scalar* dst) {
   const Index planes = batch * channels;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (planes * plane > 65536)
-#endif
-  for (Index nc = 0; nc < planes; ++nc) {
+  detail::parallel_for(planes, planes * plane > 65536, [&](Index nc) {
     const Index n = nc / channels, c = nc % channels;
     std::copy_n(src + nc * plane, plane, dst + (c * batch + n) * plane);
-  }
+  });
 }
 
 /// (C, N, HW) -> NCHW, the inverse of nchw_to_cnhw.
 template <typename Scalar>
 void cnhw_to_nchw(const Scalar* src, Index batch, Index channels, Index plane, Scalar* dst) {
   const Index planes = batch * channels;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (planes * plane > 65536)
-#endif
-  for (Index nc = 0; nc < planes; ++nc) {
+  detail::parallel_for(planes, planes * plane > 65536, [&](Index nc) {
     const Index n = nc / channels, c = nc % channels;
     std::copy_n(src + (c * batch + n) * plane, plane, dst + nc * plane);
-  }
+  });
 }
 
 }  // namespace ganpp::detail

@@ -2,6 +2,7 @@
 // BatchNorm over (N, C) or (N, C, H, W) inputs: batch statistics in train mode, running statistics in eval mode.
 #pragma once
 
+#include "../detail/parallel.hpp"
 #include "layer.hpp"
 
 #include <cmath>
@@ -35,10 +36,7 @@ class BatchNorm : public Layer<Scalar> {
       throw argument_error(name() + "::forward(): train mode needs more than one value per channel, got input of shape " + x.shape().str());
     const Index stride = channels_ * plane;
     const bool train = this->training_;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (count * channels_ > 32768)
-#endif
-    for (Index c = 0; c < channels_; ++c) {
+    detail::parallel_for(channels_, count * channels_ > 32768, [&](Index c) {
       Scalar mean, inv_std;
       if (train) {
         // Two passes in double: exact enough for float inputs and free of catastrophic cancellation.
@@ -70,7 +68,7 @@ class BatchNorm : public Layer<Scalar> {
         Scalar* q = output_.data() + n * stride + c * plane;
         for (Index i = 0; i < plane; ++i) q[i] = p[i] * scale + shift;
       }
-    }
+    });
     input_ = &x;
     used_batch_stats_ = train;
     return output_;
@@ -84,10 +82,7 @@ class BatchNorm : public Layer<Scalar> {
     const Index n_batch = x.dim(0), plane = x.rank() == 4 ? x.dim(2) * x.dim(3) : 1, count = n_batch * plane;
     const Index stride = channels_ * plane;
     const bool frozen = this->frozen_;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (count * channels_ > 32768)
-#endif
-    for (Index c = 0; c < channels_; ++c) {
+    detail::parallel_for(channels_, count * channels_ > 32768, [&](Index c) {
       const Scalar mean = mean_[c], inv_std = inv_std_[c];
       double sum_dy = 0, sum_dy_xhat = 0;
       for (Index n = 0; n < n_batch; ++n) {
@@ -112,7 +107,7 @@ class BatchNorm : public Layer<Scalar> {
         Scalar* d = grad_input_.data() + n * stride + c * plane;
         for (Index i = 0; i < plane; ++i) d[i] = k * (g[i] - mean_dy - (p[i] - mean) * inv_std * mean_dy_xhat);
       }
-    }
+    });
     return grad_input_;
   }
 

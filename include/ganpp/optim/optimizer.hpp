@@ -3,6 +3,7 @@
 #pragma once
 
 #include "../error.hpp"
+#include "../detail/parallel.hpp"
 #include "../layers/layer.hpp"
 
 #include <algorithm>
@@ -42,30 +43,33 @@ class Optimizer {
     ++step_;
     bool finite = true;
     const auto n = static_cast<std::ptrdiff_t>(chunks_.size());
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) reduction(&& : finite) if (n > 1)
-#endif
-    for (std::ptrdiff_t c = 0; c < n; ++c) {
+    // One chunk's update; returns whether the updated values are finite.
+    auto update_chunk = [&](std::ptrdiff_t c) {
       const Chunk& k = chunks_[static_cast<std::size_t>(c)];
       Tensor<Scalar>& value = *params_[k.param].value;
       update(k.param, value.data() + k.begin, params_[k.param].grad->data() + k.begin, k.begin, k.end - k.begin);
       // Checked while the range is still in cache: x * 0 is 0 for finite x and NaN for inf or NaN, and a sum
       // vectorises where a per-element isfinite() does not.
-      finite = finite && (ConstArrayMap(value.data() + k.begin, k.end - k.begin) * Scalar(0)).sum() == Scalar(0);
+      return (ConstArrayMap(value.data() + k.begin, k.end - k.begin) * Scalar(0)).sum() == Scalar(0);
+    };
+#ifdef _OPENMP
+    if (n > 1 && detail::can_parallelize()) {  // no region otherwise: libgomp would allocate a team per call
+#pragma omp parallel for schedule(static) reduction(&& : finite)
+      for (std::ptrdiff_t c = 0; c < n; ++c) finite = update_chunk(c) && finite;
+      return finite;
     }
+#endif
+    for (std::ptrdiff_t c = 0; c < n; ++c) finite = update_chunk(c) && finite;
     return finite;
   }
   /// Zeroes every gradient, in the same parallel ranges as step().
   void zero_grad() {
     const auto n = static_cast<std::ptrdiff_t>(chunks_.size());
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (n > 1)
-#endif
-    for (std::ptrdiff_t c = 0; c < n; ++c) {
+    detail::parallel_for(n, true, [&](Index c) {
       const Chunk& k = chunks_[static_cast<std::size_t>(c)];
       Scalar* grad = params_[k.param].grad->data();
       std::fill(grad + k.begin, grad + k.end, Scalar(0));
-    }
+    });
   }
 
   double learning_rate() const { return lr_; }
