@@ -3,8 +3,8 @@
 """torch_bench.py: the PyTorch (Python) peer of ganpp-bench and torch-bench.
 
 Same models and recipe: one D step (real batch, detached fake batch) then one G step (the same fake batch
-re-scored by the updated D), Adam lr 2e-4 betas (0.5, 0.999), BCE-with-logits, z ~ N(0, 1)^100, a fixed random
-"real" batch in [-1, 1]. Prints one JSON line per model with ganpp-bench's keys.
+re-scored by the updated D), Adam lr 2e-4 betas (0.5, 0.999), BCE-with-logits, z ~ N(0, 1)^100, real batches gathered
+from a random data set of MNIST's size in [-1, 1]. Prints one JSON line per model with ganpp-bench's keys.
 
 usage: python3 torch_bench.py [--model mlp|dcgan|all] [--threads 2] [--iters 50] [--warmup 10] [--batch 64]
 """
@@ -46,11 +46,18 @@ def run(model, threads, batch, iters, warmup):
     g, d, sample_shape, latent_shape = (mlp if model == "mlp" else dcgan)()
     g_opt = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))
     d_opt = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    real = torch.rand((batch,) + sample_shape) * 2 - 1
+    # A data set of MNIST's size, batches gathered from a fresh permutation (see torch_bench.cpp for why it matters).
+    count, per_epoch = 60000, 60000 // batch
+    data = torch.rand((count,) + sample_shape) * 2 - 1
+    order = None
     ones, zeros = torch.ones(batch, 1), torch.zeros(batch, 1)
     times = []
     for i in range(warmup + iters):
         t0 = time.perf_counter()
+        b = i % per_epoch
+        if b == 0:
+            order = torch.randperm(count)
+        real = data[order[b * batch:(b + 1) * batch]]
         fake = g(torch.randn((batch,) + latent_shape))
         d_opt.zero_grad()
         d_loss = (F.binary_cross_entropy_with_logits(d(real).view(batch, 1), ones) +
