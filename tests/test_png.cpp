@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 #include <ganpp/io/png.hpp>
 
+#include "temp_dir.hpp"
+
 // stb_image (the reader) is compiled for this test only, as static functions; same warning pragmas as png.hpp.
 #define STB_IMAGE_IMPLEMENTATION
 #define STB_IMAGE_STATIC
@@ -48,23 +50,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A uniquely named folder under the system temp directory, removed with its contents at the end of the test.
-struct PngTempDir {
-  fs::path path;
-  PngTempDir() {
-    static int counter = 0;
-    const auto ticks = std::chrono::steady_clock::now().time_since_epoch().count();
-    path = fs::temp_directory_path() / ("ganpp-test-png-" + std::to_string(ticks) + "-" + std::to_string(++counter));
-    fs::create_directories(path);
-  }
-  ~PngTempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  PngTempDir(const PngTempDir&) = delete;
-  PngTempDir& operator=(const PngTempDir&) = delete;
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
+using test::TempDir;
 
 // A PNG decoded by stb_image.
 struct Decoded {
@@ -91,7 +77,7 @@ std::vector<std::uint8_t> read_file(const std::string& path) {
 }  // namespace
 
 TEST_CASE("write_png_grid lays tiles out row by row with padding around and between them", "[io]") {
-  PngTempDir dir;
+  TempDir dir;
   // Three 1x4x4 images in 2 columns with padding 2: 2 rows; 2*4 + 3*2 = 14 pixels wide and 14 high.
   // Tile k's top-left pixel is at (2 + (k % 2) * 6, 2 + (k / 2) * 6): (2, 2), (8, 2), (2, 8); the cell at (8, 8)
   // has no image and stays black like the padding.
@@ -168,7 +154,7 @@ TEST_CASE("PNG grids: RGB, other paddings and more columns than images", "[io]")
 }
 
 TEST_CASE("write_png writes raw pixels atomically", "[io]") {
-  PngTempDir dir;
+  TempDir dir;
   const std::vector<std::uint8_t> pixels{10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120, 130, 140, 150, 160, 170, 180};
   const std::string path = dir.file("raw.png");
   write_png(path, 3, 2, 3, pixels.data());
@@ -181,7 +167,7 @@ TEST_CASE("write_png writes raw pixels atomically", "[io]") {
 }
 
 TEST_CASE("PNG writers reject unwritable paths and wrong shapes", "[io]") {
-  PngTempDir dir;
+  TempDir dir;
   const Tensor<float> images(Shape{3, 1, 4, 4}, 0.0f);
   const std::string missing = dir.file("no-such-dir/grid.png");
   try {
