@@ -1,17 +1,20 @@
 // SPDX-License-Identifier: MIT
 // torch-bench: the libtorch C++ frontend peer of ganpp-bench. Same models, same recipe, same timing:
 // one D step (real batch, detached fake batch) then one G step (the same fake batch re-scored by the updated D),
-// Adam lr 2e-4 betas (0.5, 0.999), BCE-with-logits, z ~ N(0, 1)^100, real batches gathered from a random data set
-// of MNIST's size in [-1, 1].
+// Adam lr 2e-4 betas (0.5, 0.999), BCE-with-logits, z ~ N(0, 1)^100, real batches gathered from a fresh permutation
+// of MNIST's training images scaled to [-1, 1] (--data DIR), or of a random set of the same size without it.
 // Prints one JSON line per model with ganpp-bench's keys, so scripts/compare-torch.sh can put them side by side.
 #include <torch/torch.h>
 
+#include <malloc.h>
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -50,8 +53,32 @@ Sequential dcgan_discriminator() {
 }
 
 [[noreturn]] void usage_error(const std::string& msg) {
-  std::fprintf(stderr, "torch-bench: %s\nusage: torch-bench [--model mlp|dcgan|all] [--threads N] [--iters 50] [--warmup 10] [--batch 64]\n", msg.c_str());
+  std::fprintf(stderr, "torch-bench: %s\nusage: torch-bench [--model mlp|dcgan|all] [--data MNIST_DIR] [--threads N] [--iters 50] [--warmup 10] [--batch 64]\n", msg.c_str());
   std::exit(2);
+}
+
+[[noreturn]] void data_error(const std::string& msg) {
+  std::fprintf(stderr, "torch-bench: %s\n", msg.c_str());
+  std::exit(1);
+}
+
+// MNIST's training images as (60000, 28, 28) floats in [-1, 1].
+torch::Tensor read_mnist_images(const std::string& dir) {
+  const std::string path = dir + "/train-images-idx3-ubyte";
+  std::ifstream in(path, std::ios::binary);
+  if (!in) data_error("cannot open " + path);
+  const std::vector<unsigned char> raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto be32 = [&](std::size_t at) {
+    return int64_t(raw[at]) << 24 | int64_t(raw[at + 1]) << 16 | int64_t(raw[at + 2]) << 8 | int64_t(raw[at + 3]);
+  };
+  if (raw.size() < 16 || be32(0) != 0x803) data_error(path + ": not a uint8 IDX3 file (magic 0x00000803 expected)");
+  const int64_t count = be32(4), rows = be32(8), cols = be32(12);
+  if (rows != 28 || cols != 28 || raw.size() != std::size_t(16 + count * rows * cols))
+    data_error(path + ": expected 28x28 images filling the file, header says " + std::to_string(count) + "x" +
+               std::to_string(rows) + "x" + std::to_string(cols) + " in " + std::to_string(raw.size()) + " bytes");
+  auto bytes = torch::empty({count, rows, cols}, torch::kUInt8);
+  std::copy(raw.begin() + 16, raw.end(), bytes.data_ptr<uint8_t>());
+  return bytes.to(torch::kFloat32).div_(127.5).sub_(1.0);
 }
 
 long positive(const std::string& flag, const char* text) {
@@ -61,18 +88,18 @@ long positive(const std::string& flag, const char* text) {
   return v;
 }
 
-void run(const std::string& model, int threads, long batch, long iters, long warmup) {
+void run(const std::string& model, const std::string& data_dir, int threads, long batch, long iters, long warmup) {
   torch::manual_seed(0);
   const bool mlp = model == "mlp";
   Sequential g = mlp ? mlp_generator() : dcgan_generator();
   Sequential d = mlp ? mlp_discriminator() : dcgan_discriminator();
   torch::optim::Adam g_opt(g->parameters(), torch::optim::AdamOptions(2e-4).betas({0.5, 0.999}));
   torch::optim::Adam d_opt(d->parameters(), torch::optim::AdamOptions(2e-4).betas({0.5, 0.999}));
-  // A data set of MNIST's size, batches gathered from a fresh permutation, as a training loop over MNIST does.
-  // The team's reference trainer does the same. (This peer still runs about 2x slower than that reference on the
-  // same machine, 27 against 15 ms for mlp at 2 threads; the cause is not found yet.)
-  const int64_t count = 60000, per_epoch = count / batch;
-  const auto data = mlp ? torch::rand({count, 784}) * 2 - 1 : torch::rand({count, 1, 28, 28}) * 2 - 1;
+  // Batches gathered from a fresh permutation of the data set, as a training loop over MNIST does.
+  const auto images = data_dir.empty() ? torch::rand({60000, 28, 28}) * 2 - 1 : read_mnist_images(data_dir);
+  const int64_t count = images.size(0), per_epoch = count / batch;
+  if (per_epoch < 1) data_error("the data set has fewer images than one batch");
+  const auto data = mlp ? images.reshape({count, 784}) : images.reshape({count, 1, 28, 28});
   torch::Tensor order;
   const auto ones = torch::ones({batch, 1}), zeros = torch::zeros({batch, 1});
   std::vector<double> ms;
@@ -111,6 +138,7 @@ void run(const std::string& model, int threads, long batch, long iters, long war
 
 int main(int argc, char** argv) {
   std::vector<std::string> models{"mlp", "dcgan"};
+  std::string data_dir;
   int threads = 2;
   long iters = 50, warmup = 10, batch = 64;
   for (int i = 1; i < argc; ++i) {
@@ -122,6 +150,8 @@ int main(int argc, char** argv) {
       if (m == "all") models = {"mlp", "dcgan"};
       else if (m == "mlp" || m == "dcgan") models = {m};
       else usage_error("--model must be mlp, dcgan or all, got '" + m + "'");
+    } else if (a == "--data") {
+      data_dir = v;
     } else if (a == "--threads") {
       threads = static_cast<int>(positive(a, v));
     } else if (a == "--iters") {
@@ -134,9 +164,16 @@ int main(int argc, char** argv) {
       usage_error("unknown option '" + a + "'");
     }
   }
+  // libtorch allocates every intermediate tensor afresh each step. glibc serves blocks over its mmap threshold
+  // (128 KiB at start) with mmap and returns them on free, so each step would pay page faults on fresh zeroed pages,
+  // about 2x the time of the mlp iteration here. glibc raises the threshold by itself after the first free of a
+  // large block, which a program's data loading usually triggers (the reference trainer's MNIST reader does), but
+  // not always. Fix it here, so libtorch is measured at its best whatever came before.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 64 << 20);
   // Debian's libtorch starts with one intra-op thread unless told otherwise.
   torch::set_num_threads(threads);
   torch::set_num_interop_threads(threads);
-  for (const auto& m : models) run(m, threads, batch, iters, warmup);
+  for (const auto& m : models) run(m, data_dir, threads, batch, iters, warmup);
   return 0;
 }

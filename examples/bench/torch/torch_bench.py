@@ -4,12 +4,15 @@
 
 Same models and recipe: one D step (real batch, detached fake batch) then one G step (the same fake batch
 re-scored by the updated D), Adam lr 2e-4 betas (0.5, 0.999), BCE-with-logits, z ~ N(0, 1)^100, real batches gathered
-from a random data set of MNIST's size in [-1, 1]. Prints one JSON line per model with ganpp-bench's keys.
+from a fresh permutation of MNIST's training images in [-1, 1] (--data DIR), or of a random set of the same size.
+Prints one JSON line per model with ganpp-bench's keys.
 
-usage: python3 torch_bench.py [--model mlp|dcgan|all] [--threads 2] [--iters 50] [--warmup 10] [--batch 64]
+usage: python3 torch_bench.py [--model mlp|dcgan|all] [--data MNIST_DIR] [--threads 2] [--iters 50] [--warmup 10] [--batch 64]
 """
 import argparse
+import ctypes
 import json
+import os
 import resource
 import statistics
 import time
@@ -41,14 +44,42 @@ def dcgan():
     return g, d, (1, 28, 28), (100, 1, 1)
 
 
-def run(model, threads, batch, iters, warmup):
+def read_mnist_images(directory):
+    """MNIST's training images as a (60000, 28, 28) float tensor in [-1, 1]."""
+    path = os.path.join(directory, "train-images-idx3-ubyte")
+    with open(path, "rb") as f:
+        raw = f.read()
+    if len(raw) < 16 or int.from_bytes(raw[0:4], "big") != 0x803:
+        raise SystemExit("torch_bench.py: %s: not a uint8 IDX3 file (magic 0x00000803 expected)" % path)
+    count, rows, cols = (int.from_bytes(raw[i:i + 4], "big") for i in (4, 8, 12))
+    if (rows, cols) != (28, 28) or len(raw) != 16 + count * rows * cols:
+        raise SystemExit("torch_bench.py: %s: expected 28x28 images filling the file, header says %dx%dx%d in %d bytes"
+                         % (path, count, rows, cols, len(raw)))
+    pixels = torch.frombuffer(bytearray(raw[16:]), dtype=torch.uint8).reshape(count, rows, cols)
+    return pixels.float().div_(127.5).sub_(1.0)
+
+
+def pin_malloc_thresholds():
+    """Keep glibc from returning each step's freed tensors to the OS (see torch_bench.cpp for the measurement)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return
+    m_trim_threshold, m_mmap_threshold = -1, -3  # from glibc's malloc.h
+    libc.mallopt(m_mmap_threshold, 32 << 20)
+    libc.mallopt(m_trim_threshold, 64 << 20)
+
+
+def run(model, data_dir, threads, batch, iters, warmup):
     torch.manual_seed(0)
     g, d, sample_shape, latent_shape = (mlp if model == "mlp" else dcgan)()
     g_opt = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))
     d_opt = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    # A data set of MNIST's size, batches gathered from a fresh permutation (see torch_bench.cpp for why it matters).
-    count, per_epoch = 60000, 60000 // batch
-    data = torch.rand((count,) + sample_shape) * 2 - 1
+    # Batches gathered from a fresh permutation of the data set, as a training loop over MNIST does.
+    images = read_mnist_images(data_dir) if data_dir else torch.rand(60000, 28, 28) * 2 - 1
+    count = images.shape[0]
+    per_epoch = count // batch
+    data = images.reshape((count,) + sample_shape)
     order = None
     ones, zeros = torch.ones(batch, 1), torch.zeros(batch, 1)
     times = []
@@ -81,6 +112,7 @@ def run(model, threads, batch, iters, warmup):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", choices=["mlp", "dcgan", "all"], default="all")
+    p.add_argument("--data", default="", help="folder with MNIST's train-images-idx3-ubyte (default: random data)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--iters", type=int, default=50)
     p.add_argument("--warmup", type=int, default=10)
@@ -88,9 +120,10 @@ def main():
     a = p.parse_args()
     if min(a.threads, a.iters, a.warmup, a.batch) < 1:
         p.error("--threads, --iters, --warmup and --batch must be positive")
+    pin_malloc_thresholds()
     torch.set_num_threads(a.threads)  # Debian's torch starts with one intra-op thread unless told otherwise
     for m in (["mlp", "dcgan"] if a.model == "all" else [a.model]):
-        run(m, a.threads, a.batch, a.iters, a.warmup)
+        run(m, a.data, a.threads, a.batch, a.iters, a.warmup)
 
 
 if __name__ == "__main__":
