@@ -1,26 +1,29 @@
 #!/usr/bin/env bash
 # ganpp against PyTorch on the same CPU: ganpp-bench and the libtorch C++ peer (examples/bench/torch), with
-# --python also the Python peer, on the same models, batch and thread counts, run alternately for several rounds.
+# --python also the Python peer, on the same models, batch and thread counts, run alternately for several rounds,
+# each training on batches of MNIST's training images (fetched into data/mnist as for ganpp-mnist, or --data DIR).
 # Prints the median over rounds of each one's median ms per training iteration and the ratio ganpp / libtorch,
 # then ganpp's GEMM ceilings (ganpp-bench --peak). Raw JSON lines go to out/compare-torch.jsonl.
 # Python is Debian's /usr/bin/python3 (the one python3-torch installs into), whatever python3 is first on PATH.
-# Usage: bash scripts/compare-torch.sh [--rounds 3] [--iters 50] [--threads "1 2"] [--python]
+# Usage: bash scripts/compare-torch.sh [--rounds 3] [--iters 50] [--threads "1 2"] [--python] [--data DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-rounds=3 iters=50 threads="1 2" python=0
+rounds=3 iters=50 threads="1 2" python=0 data=data/mnist
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds=$2; shift 2 ;;
     --iters) iters=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
     --python) python=1; shift ;;
-    *) echo "compare-torch.sh: unknown option '$1' (options: --rounds N --iters N --threads \"1 2\" --python)" >&2; exit 2 ;;
+    --data) data=$2; shift 2 ;;
+    *) echo "compare-torch.sh: unknown option '$1' (options: --rounds N --iters N --threads \"1 2\" --python --data DIR)" >&2; exit 2 ;;
   esac
 done
 
 # libopenblas0-openmp matters: without it Debian's libtorch uses the reference BLAS and is several times slower.
 bash scripts/install-deps.sh python3-torch libtorch-dev libopenblas0-openmp
+cmake -DMNIST_DIR="$data" -P cmake/FetchMNIST.cmake
 cmake --preset native >/dev/null
 cmake --build --preset native --target ganpp-bench >/dev/null
 cmake -S examples/bench/torch -B build-torch -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -33,10 +36,10 @@ for r in $(seq "$rounds"); do
   for t in $threads; do
     for m in mlp dcgan; do
       echo "round $r/$rounds: $m, $t thread(s)" >&2
-      build-native/examples/ganpp-bench --model "$m" --threads "$t" --iters "$iters" --json >>"$results"
-      build-torch/torch-bench --model "$m" --threads "$t" --iters "$iters" >>"$results"
+      build-native/examples/ganpp-bench --model "$m" --threads "$t" --iters "$iters" --data "$data" --json >>"$results"
+      build-torch/torch-bench --model "$m" --threads "$t" --iters "$iters" --data "$data" >>"$results"
       if [ "$python" = 1 ]; then
-        /usr/bin/python3 examples/bench/torch/torch_bench.py --model "$m" --threads "$t" --iters "$iters" >>"$results"
+        /usr/bin/python3 examples/bench/torch/torch_bench.py --model "$m" --threads "$t" --iters "$iters" --data "$data" >>"$results"
       fi
     done
   done

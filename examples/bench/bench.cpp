@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // ganpp-bench: milliseconds per full training iteration (one D step, one G step) of the reference GANs.
+#include <ganpp/data/dataset.hpp>
 #include <ganpp/ganpp.hpp>
 
 #include "../mnist/mnist_models.hpp"
@@ -11,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -142,17 +144,24 @@ struct Result {
   Peak peak{0, 0};
 };
 
+/// With `mnist` set, every iteration gathers its real batch from a fresh permutation of MNIST's training images (as
+/// ganpp-mnist and the torch peers do); without it, every iteration reuses one random batch.
 template <typename G, typename D>
-Result run(const std::string& model, G g, D d, Index batch, int threads, long iters, long warmup, bool measure_peak) {
+Result run(const std::string& model, G g, D d, const ganpp::ImageDataset* mnist, Index batch, int threads, long iters, long warmup,
+           bool measure_peak) {
   ganpp::set_num_threads(threads);
   ganpp::Adam<float> g_opt(g.parameters(), {2e-4, 0.5, 0.999}), d_opt(d.parameters(), {2e-4, 0.5, 0.999});
   ganpp::GanTrainer<float> trainer(g, d, g_opt, d_opt);
   ganpp::Tensor<float> real(d.input_shape().batched(batch));
   ganpp::Rng rng(1);
   rng.fill_uniform(real, -1, 1);
+  std::unique_ptr<ganpp::BatchLoader<float>> loader;
+  if (mnist) loader = std::make_unique<ganpp::BatchLoader<float>>(*mnist, batch, 1, model == "mlp");
+  std::vector<int> labels;
   std::vector<double> ms;
   for (long i = 0; i < warmup + iters; ++i) {
     const auto t0 = std::chrono::steady_clock::now();
+    if (loader && !loader->next(real, labels)) loader->next(real, labels);  // false once per epoch, then a new one starts
     trainer.step(real);
     const double dt = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     if (i >= warmup) ms.push_back(dt);
@@ -175,6 +184,7 @@ int main(int argc, char** argv) {
   std::vector<int> threads{ganpp::num_threads()};
   long iters = 50, warmup = 5;
   bool json = false, measure_peak = false;
+  std::string data_dir;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&]() -> const char* {
@@ -183,8 +193,10 @@ int main(int argc, char** argv) {
     };
     if (a == "--help" || a == "-h") {
       std::printf(
-          "usage: ganpp-bench [--model mlp|dcgan|all] [--batch 64] [--threads N[,M...]] [--iters 50] [--warmup 5] [--peak] [--json]\n"
-          "Times full training iterations (one D step and one G step, Adam, non-saturating loss) on random data and\n"
+          "usage: ganpp-bench [--model mlp|dcgan|all] [--data MNIST_DIR] [--batch 64] [--threads N[,M...]] [--iters 50] [--warmup 5]\n"
+          "                   [--peak] [--json]\n"
+          "Times full training iterations (one D step and one G step, Adam, non-saturating loss), each on a real batch\n"
+          "gathered from MNIST's training images with --data (the folder ganpp-mnist uses), else on one random batch, and\n"
           "prints the median and the 10th/90th percentiles of ms per iteration, images/s, GFLOP/s (the iteration's\n"
           "matrix-product FLOPs over the median time) and peak RSS. --peak also measures the GEMM ceilings with the\n"
           "same build: a 1024^3 product, and the model's own products each timed alone (GFLOP/s if the iteration\n"
@@ -195,6 +207,8 @@ int main(int argc, char** argv) {
       if (m == "all") models = {"mlp", "dcgan"};
       else if (m == "mlp" || m == "dcgan") models = {m};
       else usage_error("--model must be mlp, dcgan or all, got '" + m + "'");
+    } else if (a == "--data") {
+      data_dir = value();
     } else if (a == "--batch") {
       batch = parse_positive("--batch", value());
     } else if (a == "--threads") {
@@ -217,6 +231,16 @@ int main(int argc, char** argv) {
       usage_error("unknown option '" + a + "'");
     }
   }
+  std::unique_ptr<ganpp::ImageDataset> train_set;
+  if (!data_dir.empty()) {
+    try {
+      train_set = std::make_unique<ganpp::ImageDataset>(ganpp::load_mnist(data_dir, true));
+      if (train_set->count < batch) usage_error("--batch " + std::to_string(batch) + " is larger than the data set");
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "ganpp-bench: %s\n", e.what());
+      return 1;
+    }
+  }
   if (!json) {
     std::printf("%-6s %7s %5s %6s %10s %9s %9s %9s %8s %8s", "model", "threads", "batch", "iters", "median ms", "p10 ms", "p90 ms", "images/s", "GFLOP/s", "RSS MB");
     if (measure_peak) std::printf(" %12s %12s %10s", "peak 1024^3", "peak shapes", "of shapes");
@@ -224,8 +248,8 @@ int main(int argc, char** argv) {
   }
   for (int t : threads)
     for (const auto& m : models) {
-      const Result r = m == "mlp" ? run(m, mnist::mlp_generator<float>(), mnist::mlp_discriminator<float>(), batch, t, iters, warmup, measure_peak)
-                                  : run(m, mnist::dcgan_generator<float>(), mnist::dcgan_discriminator<float>(), batch, t, iters, warmup, measure_peak);
+      const Result r = m == "mlp" ? run(m, mnist::mlp_generator<float>(), mnist::mlp_discriminator<float>(), train_set.get(), batch, t, iters, warmup, measure_peak)
+                                  : run(m, mnist::dcgan_generator<float>(), mnist::dcgan_discriminator<float>(), train_set.get(), batch, t, iters, warmup, measure_peak);
       if (json) {
         std::printf("{\"model\": \"%s\", \"impl\": \"ganpp\", \"threads\": %d, \"batch\": %ld, \"iters\": %ld, \"ms_per_iter_median\": %.3f, "
                     "\"ms_p10\": %.3f, \"ms_p90\": %.3f, \"images_per_s\": %.1f, \"gflop_per_iter\": %.3f, \"gflops\": %.1f, \"peak_rss_mb\": %.1f",
