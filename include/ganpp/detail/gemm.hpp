@@ -90,7 +90,6 @@ class Gemm {
     const bool split_rows = m >= n;
     const Index total = split_rows ? m : n, align = split_rows ? 16 : 4;
     const Index band = std::max<Index>(align, (total + threads - 1) / threads + align - 1) / align * align;
-    const int used = static_cast<int>(std::min<Index>(threads, (total + band - 1) / band));
     auto work = [&](int t) {
       const Index begin = band * t, end = std::min(total, begin + band);
       if (begin >= end) return;
@@ -111,6 +110,7 @@ class Gemm {
       kernel(sm, sn, k, sa, sb, sc, m, workspaces_[static_cast<std::size_t>(t)]);
     };
 #ifdef _OPENMP
+    const int used = static_cast<int>(std::min<Index>(threads, (total + band - 1) / band));
     if (used > 1) {
 #pragma omp parallel for num_threads(used) schedule(static, 1)
       for (int t = 0; t < used; ++t) work(t);
