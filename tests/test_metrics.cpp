@@ -8,6 +8,7 @@
 #include <Eigen/Dense>
 
 #include <cmath>
+#include <limits>
 #include <vector>
 
 using namespace ganpp;
@@ -259,4 +260,14 @@ TEST_CASE("auroc: perfect, reversed, tied and a hand-computed case", "[metrics]"
   CHECK_THROWS_AS(auroc({0.1, 0.2}, {0, 2}), argument_error);
   CHECK_THROWS_AS(auroc({0.1}, {0, 1}), argument_error);
   CHECK_THROWS_AS(auroc({0.1, std::nan("")}, {0, 1}), argument_error);
+}
+
+TEST_CASE("frechet_distance and precision_recall reject non-finite features, naming the set and the row", "[metrics]") {
+  const FeatureMatrix good = normal_matrix(20, 4, 21);
+  FeatureMatrix bad = good;
+  bad(7, 2) = std::numeric_limits<double>::quiet_NaN();
+  CHECK_THROWS_WITH(frechet_distance(good, bad), Catch::Contains("second feature set") && Catch::Contains("row 7"));
+  bad(7, 2) = std::numeric_limits<double>::infinity();
+  CHECK_THROWS_WITH(frechet_distance(bad, good), Catch::Contains("first feature set") && Catch::Contains("row 7"));
+  CHECK_THROWS_AS(precision_recall(good, bad, 3), argument_error);
 }

@@ -23,6 +23,14 @@ inline void check_features(const char* fn, const FeatureMatrix& a, const Feature
     throw argument_error(std::string(fn) + "(): need two feature sets with the same dimension and at least " + std::to_string(min_rows) +
                          " rows each, got " + std::to_string(a.rows()) + "x" + std::to_string(a.cols()) + " and " +
                          std::to_string(b.rows()) + "x" + std::to_string(b.cols()));
+  // A NaN would not fail loudly here: it would come out as a NaN score or, through max/min clamps, as a plausible one.
+  for (const FeatureMatrix* m : {&a, &b})
+    if (!m->allFinite()) {
+      Eigen::Index row = 0;
+      while (m->row(row).allFinite()) ++row;
+      throw argument_error(std::string(fn) + "(): the " + (m == &a ? "first" : "second") + " feature set has a non-finite value in row " +
+                           std::to_string(row));
+    }
 }
 }  // namespace detail
 
