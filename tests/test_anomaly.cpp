@@ -5,6 +5,7 @@
 #include <ganpp/ganpp.hpp>
 
 #include <cmath>
+#include <limits>
 
 using namespace ganpp;
 
@@ -142,10 +143,48 @@ TEST_CASE("AnomalyScorer: rejects bad options, conditional models and inputs of 
   bad = {};
   bad.search_steps = -1;
   CHECK_THROWS_AS(AnomalyScorer<double>(gan.g, gan.d, bad), argument_error);
+  bad = {};
+  bad.starts = 0;
+  CHECK_THROWS_AS(AnomalyScorer<double>(gan.g, gan.d, bad), argument_error);
   AnomalyScorer<double> scorer(gan.g, gan.d);
   CHECK_THROWS_AS(scorer.score(Tensor<double>(Shape{2, 5})), shape_error);
   Sequential<double> cg;
   cg.emplace<LabelConcat<double>>(3, 2).emplace<Linear<double>>(4, 4);
   Generator<double> conditional(std::move(cg), Shape{2}, 3);
   CHECK_THROWS_AS(AnomalyScorer<double>(conditional, gan.d), argument_error);
+}
+
+TEST_CASE("AnomalyScorer: with several starts the search begins at the closest of them", "[anomaly]") {
+  // A step too small to move the latent, so the residual is the one at the start; the first candidate of several
+  // starts is the latent a single start draws, so several can only do better, and with 32 they do.
+  LinearGan gan;
+  AnomalyOptions o;
+  o.search_steps = 1;
+  o.search_lr = 1e-12;
+  o.lambda = 0;
+  const Tensor<double> x = inputs();
+  const AnomalyScores one = AnomalyScorer<double>(gan.g, gan.d, o).score(x);
+  o.starts = 32;
+  const AnomalyScores many = AnomalyScorer<double>(gan.g, gan.d, o).score(x);
+  REQUIRE(many.residual.size() == 2);
+  for (std::size_t i = 0; i < 2; ++i) CHECK(many.residual[i] <= one.residual[i] + 1e-12);
+  CHECK(many.residual[0] + many.residual[1] < 0.9 * (one.residual[0] + one.residual[1]));
+}
+
+TEST_CASE("AnomalyScorer: the relative residual divides by the input's mean squared distance from the background", "[anomaly]") {
+  LinearGan gan;
+  AnomalyOptions o;
+  o.search_steps = 20;
+  o.background = 0.25;
+  const Tensor<double> x = inputs();
+  const AnomalyScores s = AnomalyScorer<double>(gan.g, gan.d, o).score(x);
+  REQUIRE(s.relative_residual.size() == 2);
+  for (int i = 0; i < 2; ++i) {
+    double content = 0;
+    for (int k = 0; k < 4; ++k) content += (x[4 * i + k] - 0.25) * (x[4 * i + k] - 0.25) / 4;
+    CHECK(s.relative_residual[static_cast<std::size_t>(i)] == Approx(s.residual[static_cast<std::size_t>(i)] / content).epsilon(1e-12));
+  }
+  AnomalyOptions bad;
+  bad.background = std::numeric_limits<double>::quiet_NaN();
+  CHECK_THROWS_AS(AnomalyScorer<double>(gan.g, gan.d, bad), argument_error);
 }

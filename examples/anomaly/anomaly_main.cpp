@@ -30,6 +30,7 @@ struct Options {
   long anomaly = 9;
   long eval = 500;
   long search = 50;
+  long starts = 16;
   double lambda = 0.1;
   long seed = 0;
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -49,6 +50,7 @@ const char* kUsage =
     "  --anomaly K       the digit left out of training (default 9)\n"
     "  --eval N          test images of each group scored: N of digit K and N of the others (default 500)\n"
     "  --search S        latent-search steps per image (default 50; 0 for the discriminator alone)\n"
+    "  --starts K        random latents tried per image; the search starts from the closest (default 16)\n"
     "  --lambda L        weight of the discriminator term in the search and the score (default 0.1)\n"
     "  --seed S          seed (default 0)\n"
     "  --threads T       threads (default: the machine's cores)\n"
@@ -85,7 +87,7 @@ Options parse(int argc, char** argv) {
     }
     if (a.rfind("--", 0) != 0) usage_error("unexpected argument '" + a + "'");
     bool known = false;
-    for (const char* flag : {"--data", "--model", "--epochs", "--steps", "--anomaly", "--eval", "--search", "--lambda", "--seed", "--threads", "--out", "--load"}) known = known || a == flag;
+    for (const char* flag : {"--data", "--model", "--epochs", "--steps", "--anomaly", "--eval", "--search", "--starts", "--lambda", "--seed", "--threads", "--out", "--load"}) known = known || a == flag;
     if (!known) usage_error("unknown option '" + a + "'");
     if (i + 1 >= argc) usage_error(a + " needs a value");
     const std::string v = argv[++i];
@@ -98,6 +100,7 @@ Options parse(int argc, char** argv) {
     else if (a == "--anomaly") o.anomaly = parse_long(a, v, 0, 9);
     else if (a == "--eval") o.eval = parse_long(a, v, 1);
     else if (a == "--search") o.search = parse_long(a, v, 0);
+    else if (a == "--starts") o.starts = parse_long(a, v, 1, 4096);
     else if (a == "--lambda") {
       char* end = nullptr;
       o.lambda = std::strtod(v.c_str(), &end);
@@ -203,6 +206,7 @@ int main(int argc, char** argv) {
 
     ganpp::AnomalyOptions ao;
     ao.search_steps = static_cast<int>(o.search);
+    ao.starts = static_cast<int>(o.starts);
     ao.lambda = o.lambda;
     ao.seed = seed + 7;
     ganpp::AnomalyScorer<float> scorer(g, d, ao);
@@ -212,27 +216,35 @@ int main(int argc, char** argv) {
     const double auc_d = ganpp::auroc(s.discriminator, is_anomaly);
     const double auc_score = ganpp::auroc(s.score, is_anomaly);
     const double auc_residual = s.residual.empty() ? -1 : ganpp::auroc(s.residual, is_anomaly);
+    const double auc_relative = s.residual.empty() ? -1 : ganpp::auroc(s.relative_residual, is_anomaly);
 
     const std::string csv = (std::filesystem::path(o.out) / "scores.csv").string();
     if (std::FILE* f = std::fopen(csv.c_str(), "w")) {
-      std::fprintf(f, "digit,anomaly,score,discriminator,residual\n");
-      for (std::size_t i = 0; i < s.score.size(); ++i)
-        std::fprintf(f, "%d,%d,%.6g,%.6g,%.6g\n", digits[i], is_anomaly[i], s.score[i], s.discriminator[i], s.residual.empty() ? 0.0 : s.residual[i]);
+      // ink: the image's mean intensity in [0, 1], which the raw residual follows closely (see the README).
+      std::fprintf(f, "digit,anomaly,score,discriminator,residual,relative_residual,ink\n");
+      for (std::size_t i = 0; i < s.score.size(); ++i) {
+        double ink = 0;
+        for (ganpp::Index k = 0; k < 784; ++k) ink += (static_cast<double>(x[static_cast<ganpp::Index>(i) * 784 + k]) + 1) / 2;
+        std::fprintf(f, "%d,%d,%.6g,%.6g,%.6g,%.6g,%.6g\n", digits[i], is_anomaly[i], s.score[i], s.discriminator[i],
+                     s.residual.empty() ? 0.0 : s.residual[i], s.residual.empty() ? 0.0 : s.relative_residual[i], ink / 784);
+      }
       std::fclose(f);
     } else {
       throw ganpp::io_error("cannot write " + csv);
     }
     if (o.json) {
-      std::printf("{\"model\": \"%s\", \"anomaly\": %d, \"n_anomalous\": %lld, \"n_normal\": %lld, \"search_steps\": %ld, \"lambda\": %g, "
-                  "\"auroc\": %.4f, \"auroc_discriminator\": %.4f, \"auroc_residual\": %s, \"train_seconds\": %.1f, \"score_seconds\": %.1f}\n",
-                  o.model.c_str(), digit, static_cast<long long>(n_unseen), static_cast<long long>(n_seen), o.search, o.lambda, auc_score, auc_d,
-                  s.residual.empty() ? "null" : std::to_string(auc_residual).c_str(), train_seconds, score_seconds);
+      std::printf("{\"model\": \"%s\", \"anomaly\": %d, \"n_anomalous\": %lld, \"n_normal\": %lld, \"search_steps\": %ld, \"starts\": %ld, \"lambda\": %g, "
+                  "\"auroc\": %.4f, \"auroc_discriminator\": %.4f, \"auroc_residual\": %s, \"auroc_relative_residual\": %s, \"train_seconds\": %.1f, \"score_seconds\": %.1f}\n",
+                  o.model.c_str(), digit, static_cast<long long>(n_unseen), static_cast<long long>(n_seen), o.search, o.starts, o.lambda, auc_score, auc_d,
+                  s.residual.empty() ? "null" : std::to_string(auc_residual).c_str(),
+                  s.residual.empty() ? "null" : std::to_string(auc_relative).c_str(), train_seconds, score_seconds);
     } else {
-      std::printf("scored %lld test images of digit %d against %lld of the other digits in %.0f s (%ld search steps, lambda %g)\n",
-                  static_cast<long long>(n_unseen), digit, static_cast<long long>(n_seen), score_seconds, o.search, o.lambda);
+      std::printf("scored %lld test images of digit %d against %lld of the other digits in %.0f s (%ld search steps from the best of %ld starts, lambda %g)\n",
+                  static_cast<long long>(n_unseen), digit, static_cast<long long>(n_seen), score_seconds, o.search, o.starts, o.lambda);
       std::printf("AUROC, discriminator alone softplus(-D(x))   %.4f\n", auc_d);
       if (!s.residual.empty()) {
         std::printf("AUROC, latent-search residual alone          %.4f\n", auc_residual);
+        std::printf("AUROC, residual relative to the input's ink  %.4f\n", auc_relative);
         std::printf("AUROC, AnoGAN score (residual + lambda D)    %.4f\n", auc_score);
       }
       std::printf("per-image scores in %s\n", csv.c_str());

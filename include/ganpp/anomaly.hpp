@@ -8,6 +8,7 @@
 #include "optim/adam.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -16,8 +17,10 @@ namespace ganpp {
 
 struct AnomalyOptions {
   int search_steps = 0;      ///< latent-search steps per input; 0 scores with the discriminator alone
+  int starts = 1;            ///< random latents tried per input; the search starts from the one with the lowest L(z)
   double search_lr = 0.05;   ///< Adam step size for the latents during the search
   double lambda = 0.1;       ///< weight of the discriminator term against the residual, in [0, 1] (AnoGAN's lambda)
+  double background = -1;    ///< an empty input element (-1 in ganpp's image scaling); see relative_residual
   Index batch = 256;         ///< inputs searched together (each has its own latent; only memory depends on this)
   std::uint64_t seed = 0;    ///< seeds the initial latents of the search
 };
@@ -31,6 +34,10 @@ struct AnomalyScores {
   std::vector<double> discriminator;
   /// Mean squared difference between the input and G(z*), per element (empty without a search).
   std::vector<double> residual;
+  /// residual / mean((x - background)^2): the residual relative to the input's own content. On images the raw
+  /// residual grows with the amount of ink (an MNIST 1 reconstructs far better than a 0 or an 8), which can hide
+  /// what is unusual; this divides that out (empty without a search; an input of pure background divides by 1e-12).
+  std::vector<double> relative_residual;
 };
 
 /// Scores inputs by how unlike the training data a trained GAN finds them.
@@ -41,7 +48,8 @@ struct AnomalyScores {
 ///   L(z) = (1 - lambda) mean((G(z) - x)^2) + lambda softplus(-D(G(z))),
 /// backpropagating through the frozen generator and discriminator to z (the generator's input gradient), and the
 /// score is L at the final z: inputs the generator cannot reproduce, or only as images the discriminator rejects,
-/// score high. AnoGAN's residual is the L1 norm; the squared one used here is smooth, which suits the search.
+/// score high. L(z) has many poor local minima, so with `starts` > 1 each input's search begins at the best of that
+/// many random latents (measured: a single start left the search in them). AnoGAN's residual is the L1 norm; the squared one used here is smooth, which suits the search.
 /// Both models run in eval mode and are frozen during scoring; their modes and flags are restored afterwards and
 /// their parameters and gradients are left untouched.
 /// @tparam Scalar float or double.
@@ -51,6 +59,8 @@ class AnomalyScorer {
   /// @throws argument_error for bad options or conditional models; shape_error when G's output does not fit D.
   AnomalyScorer(Generator<Scalar>& g, Discriminator<Scalar>& d, AnomalyOptions o = {}) : g_(g), d_(d), o_(o) {
     if (o.search_steps < 0) throw argument_error("AnomalyScorer::AnomalyScorer(): search_steps must be >= 0, got " + std::to_string(o.search_steps));
+    if (o.starts < 1) throw argument_error("AnomalyScorer::AnomalyScorer(): starts must be >= 1, got " + std::to_string(o.starts));
+    if (!std::isfinite(o.background)) throw argument_error("AnomalyScorer::AnomalyScorer(): background must be finite");
     if (!(o.search_lr > 0)) throw argument_error("AnomalyScorer::AnomalyScorer(): search_lr must be positive, got " + std::to_string(o.search_lr));
     if (!(o.lambda >= 0 && o.lambda <= 1)) throw argument_error("AnomalyScorer::AnomalyScorer(): lambda must be in [0, 1], got " + std::to_string(o.lambda));
     if (o.batch < 1) throw argument_error("AnomalyScorer::AnomalyScorer(): batch must be positive, got " + std::to_string(o.batch));
@@ -120,6 +130,7 @@ class AnomalyScorer {
     const Index m = x.batch(), per = x.shape().sample_size();
     const Scalar lambda = static_cast<Scalar>(o_.lambda), keep = Scalar(1) - lambda;
     g_.sample_latent(m, rng, z_);
+    if (o_.starts > 1) pick_starts(x, rng);
     z_grad_.resize(z_.shape());
     Adam<Scalar> opt({{"z", &z_, &z_grad_}}, {o_.search_lr, 0.9, 0.999});
     std::vector<double> residual(static_cast<std::size_t>(m)), realness(static_cast<std::size_t>(m));
@@ -153,15 +164,59 @@ class AnomalyScorer {
     evaluate(false);
     for (Index i = 0; i < m; ++i) {
       const auto k = static_cast<std::size_t>(i);
+      double content = 0;
+      for (Index j = 0; j < per; ++j) {
+        const double d = static_cast<double>(x[i * per + j]) - o_.background;
+        content += d * d;
+      }
       s.residual.push_back(residual[k]);
+      s.relative_residual.push_back(residual[k] / std::max(content / static_cast<double>(per), 1e-12));
       s.score.push_back(static_cast<double>(keep) * residual[k] + static_cast<double>(lambda) * realness[k]);
     }
+  }
+
+  // L(z) of each input at its latent in z_, without gradients.
+  void search_loss(const Tensor<Scalar>& x, std::vector<double>& loss) {
+    const Index m = x.batch(), per = x.shape().sample_size();
+    const double lambda = o_.lambda;
+    const Tensor<Scalar>& out = g_.forward(z_);
+    loss.assign(static_cast<std::size_t>(m), 0.0);
+    for (Index i = 0; i < m; ++i) {
+      double r = 0;
+      for (Index k = 0; k < per; ++k) {
+        const double diff = static_cast<double>(out[i * per + k] - x[i * per + k]);
+        r += diff * diff;
+      }
+      loss[static_cast<std::size_t>(i)] = (1 - lambda) * r / static_cast<double>(per);
+    }
+    if (lambda > 0) {
+      const Tensor<Scalar>& logits = d_.forward(out);
+      for (Index i = 0; i < m; ++i) loss[static_cast<std::size_t>(i)] += lambda * static_cast<double>(softplus(-logits[i]));
+    }
+  }
+
+  // Replaces each input's latent in z_ by the best of o_.starts random ones (the current one included).
+  void pick_starts(const Tensor<Scalar>& x, Rng& rng) {
+    const Index m = x.batch(), dim = z_.shape().sample_size();
+    best_z_ = z_;
+    std::vector<double> best, loss;
+    search_loss(x, best);
+    for (int s = 1; s < o_.starts; ++s) {
+      g_.sample_latent(m, rng, z_);
+      search_loss(x, loss);
+      for (Index i = 0; i < m; ++i)
+        if (loss[static_cast<std::size_t>(i)] < best[static_cast<std::size_t>(i)]) {
+          best[static_cast<std::size_t>(i)] = loss[static_cast<std::size_t>(i)];
+          std::copy(z_.data() + i * dim, z_.data() + (i + 1) * dim, best_z_.data() + i * dim);
+        }
+    }
+    z_.assign(best_z_);
   }
 
   Generator<Scalar>& g_;
   Discriminator<Scalar>& d_;
   AnomalyOptions o_;
-  Tensor<Scalar> chunk_, z_, z_grad_, grad_out_, logit_grad_;
+  Tensor<Scalar> chunk_, z_, z_grad_, grad_out_, logit_grad_, best_z_;
 };
 
 }  // namespace ganpp
