@@ -55,13 +55,15 @@ med = {}
 for r in rows:
     med.setdefault((r["impl"], r["model"], r["threads"]), []).append(r["ms_per_iter_median"])
 impls = [i for i in ("ganpp", "libtorch", "pytorch") if any(k[0] == i for k in med)]
+# The machine's speed drifts between rounds (a shared host), so the ratio is taken within each round, where ganpp
+# and libtorch ran back to back, and the median of those per-round ratios is reported with their range.
 print("\nms per training iteration (median over rounds of each run's median), batch %d" % rows[0]["batch"])
-print("| model | threads | " + " | ".join(impls) + " | ganpp / libtorch |")
-print("|---" * (len(impls) + 3) + "|")
+print("| model | threads | " + " | ".join(impls) + " | ganpp / libtorch (median of rounds) | range over rounds |")
+print("|---" * (len(impls) + 4) + "|")
 for (impl, model, threads) in sorted(k for k in med if k[0] == "ganpp"):
     cells = ["%.2f" % statistics.median(med[(i, model, threads)]) if (i, model, threads) in med else "-" for i in impls]
-    ratio = statistics.median(med[("ganpp", model, threads)]) / statistics.median(med[("libtorch", model, threads)])
-    print("| %s | %d | %s | %.2f |" % (model, threads, " | ".join(cells), ratio))
+    ratios = [g / t for g, t in zip(med[("ganpp", model, threads)], med[("libtorch", model, threads)])]
+    print("| %s | %d | %s | %.2f | %.2f-%.2f |" % (model, threads, " | ".join(cells), statistics.median(ratios), min(ratios), max(ratios)))
 print("\nganpp GEMM ceilings (ganpp-bench --peak)")
 print("| model | threads | iteration GFLOP/s | peak 1024^3 | peak of the model's shapes | share |")
 print("|---|---|---|---|---|---|")
