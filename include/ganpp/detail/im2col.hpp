@@ -61,13 +61,15 @@ void im2col(const Scalar* image, Index batch, const ConvGeometry& g, Scalar* col
 
 /// The adjoint of im2col: adds every entry of cols back into the NCHW image position it was read from.
 /// The image is overwritten. Each (sample, channel) plane is summed by one thread, in a fixed order, so the result
-/// is the same for every thread count.
+/// is the same for every thread count. Planes go in channel-major order (every sample of channel 0, then of channel
+/// 1, ...): consecutive planes then read consecutive stretches of the same kernel*kernel rows of cols, which the
+/// prefetcher follows, where sample-major order jumped between rows hundreds of kilobytes apart.
 template <typename Scalar>
 void col2im(const Scalar* cols, Index batch, const ConvGeometry& g, Scalar* image) {
   const Index line = batch * g.grid(), kk = g.kernel * g.kernel, planes = batch * g.channels;
-  detail::parallel_for(planes, g.rows() * line > 65536, [&](Index nc) {
-    const Index n = nc / g.channels, c = nc % g.channels;
-    Scalar* plane = image + nc * g.height * g.width;
+  detail::parallel_for(planes, g.rows() * line > 65536, [&](Index cn) {
+    const Index c = cn / batch, n = cn % batch;
+    Scalar* plane = image + (n * g.channels + c) * g.height * g.width;
     std::fill_n(plane, g.height * g.width, Scalar(0));
     for (Index k = 0; k < kk; ++k) {
       const Index ki = k / g.kernel, kj = k % g.kernel;
