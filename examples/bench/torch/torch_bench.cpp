@@ -111,8 +111,10 @@ void run(const std::string& model, const std::string& data_dir, int threads, lon
     const auto z = mlp ? torch::randn({batch, 100}) : torch::randn({batch, 100, 1, 1});
     const auto fake = g->forward(z);
     d_opt.zero_grad();
-    const auto d_loss = torch::binary_cross_entropy_with_logits(d->forward(real).view({batch, 1}), ones) +
-                        torch::binary_cross_entropy_with_logits(d->forward(fake.detach()).view({batch, 1}), zeros);
+    // Real first, then fake, in two statements: the operands of + may be evaluated in either order.
+    const auto d_real = d->forward(real).view({batch, 1});
+    const auto d_fake = d->forward(fake.detach()).view({batch, 1});
+    const auto d_loss = torch::binary_cross_entropy_with_logits(d_real, ones) + torch::binary_cross_entropy_with_logits(d_fake, zeros);
     d_loss.backward();
     d_opt.step();
     g_opt.zero_grad();
