@@ -6,6 +6,8 @@
 //
 // Record format (native byte order): int32 name length, the name, int64 count, count float32 values.
 // usage: torch-step --out FILE [--steps 20] [--seed 0]
+#include "torch_models.hpp"
+
 #include <torch/torch.h>
 
 #include <cstdio>
@@ -27,24 +29,6 @@ void record(const std::string& name, const torch::Tensor& t) {
   out.write(name.data(), length);
   out.write(reinterpret_cast<const char*>(&count), sizeof count);
   out.write(reinterpret_cast<const char*>(values.data_ptr<float>()), count * static_cast<int64_t>(sizeof(float)));
-}
-
-// The PyTorch C++ frontend's MNIST DCGAN, as in torch_bench.cpp.
-Sequential generator() {
-  auto up = [](int64_t i, int64_t o, int64_t k, int64_t s, int64_t p) {
-    return ConvTranspose2d(ConvTranspose2dOptions(i, o, k).stride(s).padding(p).bias(false));
-  };
-  return Sequential(up(100, 256, 4, 1, 0), BatchNorm2d(256), ReLU(), up(256, 128, 3, 2, 1), BatchNorm2d(128), ReLU(),
-                    up(128, 64, 4, 2, 1), BatchNorm2d(64), ReLU(), up(64, 1, 4, 2, 1), Tanh());
-}
-
-Sequential discriminator() {
-  auto down = [](int64_t i, int64_t o, int64_t k, int64_t s, int64_t p) {
-    return Conv2d(Conv2dOptions(i, o, k).stride(s).padding(p).bias(false));
-  };
-  auto leaky = [] { return LeakyReLU(LeakyReLUOptions().negative_slope(0.2)); };
-  return Sequential(down(1, 64, 4, 2, 1), leaky(), down(64, 128, 4, 2, 1), BatchNorm2d(128), leaky(),
-                    down(128, 256, 4, 2, 1), BatchNorm2d(256), leaky(), down(256, 1, 3, 1, 0));
 }
 
 [[noreturn]] void usage_error(const std::string& msg) {
@@ -70,7 +54,7 @@ int main(int argc, char** argv) {
   if (!out) usage_error("cannot write " + path);
   torch::set_num_threads(1);
   torch::manual_seed(static_cast<uint64_t>(seed));
-  Sequential g = generator(), d = discriminator();
+  Sequential g = torch_models::dcgan_generator(), d = torch_models::dcgan_discriminator();
   for (auto& p : g->parameters()) record("g.init", p);
   for (auto& p : d->parameters()) record("d.init", p);
   auto options = torch::optim::AdamOptions(2e-4).betas(std::make_tuple(0.5, 0.999));

@@ -4,6 +4,8 @@
 // Adam lr 2e-4 betas (0.5, 0.999), BCE-with-logits, z ~ N(0, 1)^100, real batches gathered from a fresh permutation
 // of MNIST's training images scaled to [-1, 1] (--data DIR), or of a random set of the same size without it.
 // Prints one JSON line per model with ganpp-bench's keys, so scripts/compare-torch.sh can put them side by side.
+#include "torch_models.hpp"
+
 #include <torch/torch.h>
 
 #include <malloc.h>
@@ -21,36 +23,7 @@
 namespace {
 
 using namespace torch::nn;
-
-Sequential mlp_generator() {
-  auto leaky = [] { return LeakyReLU(LeakyReLUOptions().negative_slope(0.2)); };
-  return Sequential(Linear(100, 256), leaky(), Linear(256, 512), leaky(), Linear(512, 1024), leaky(), Linear(1024, 784), Tanh());
-}
-
-Sequential mlp_discriminator() {
-  auto leaky = [] { return LeakyReLU(LeakyReLUOptions().negative_slope(0.2)); };
-  return Sequential(Linear(784, 512), leaky(), Linear(512, 256), leaky(), Linear(256, 1));
-}
-
-ConvTranspose2d up(int64_t in, int64_t out, int64_t k, int64_t s, int64_t p) {
-  return ConvTranspose2d(ConvTranspose2dOptions(in, out, k).stride(s).padding(p).bias(false));
-}
-
-Conv2d down(int64_t in, int64_t out, int64_t k, int64_t s, int64_t p) {
-  return Conv2d(Conv2dOptions(in, out, k).stride(s).padding(p).bias(false));
-}
-
-// The PyTorch C++ frontend's MNIST DCGAN: 1 -> 4 -> 7 -> 14 -> 28 and back.
-Sequential dcgan_generator() {
-  return Sequential(up(100, 256, 4, 1, 0), BatchNorm2d(256), ReLU(), up(256, 128, 3, 2, 1), BatchNorm2d(128), ReLU(),
-                    up(128, 64, 4, 2, 1), BatchNorm2d(64), ReLU(), up(64, 1, 4, 2, 1), Tanh());
-}
-
-Sequential dcgan_discriminator() {
-  auto leaky = [] { return LeakyReLU(LeakyReLUOptions().negative_slope(0.2)); };
-  return Sequential(down(1, 64, 4, 2, 1), leaky(), down(64, 128, 4, 2, 1), BatchNorm2d(128), leaky(),
-                    down(128, 256, 4, 2, 1), BatchNorm2d(256), leaky(), down(256, 1, 3, 1, 0));
-}
+using namespace torch_models;
 
 [[noreturn]] void usage_error(const std::string& msg) {
   std::fprintf(stderr, "torch-bench: %s\nusage: torch-bench [--model mlp|dcgan|all] [--data MNIST_DIR] [--threads N] [--iters 50] [--warmup 10] [--batch 64]\n", msg.c_str());
