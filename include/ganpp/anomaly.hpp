@@ -128,40 +128,15 @@ class AnomalyScorer {
   // Latent search for one chunk; appends its scores and residuals.
   void search(const Tensor<Scalar>& x, Rng& rng, AnomalyScores& s) {
     const Index m = x.batch(), per = x.shape().sample_size();
-    const Scalar lambda = static_cast<Scalar>(o_.lambda), keep = Scalar(1) - lambda;
     g_.sample_latent(m, rng, z_);
     if (o_.starts > 1) pick_starts(x, rng);
     z_grad_.resize(z_.shape());
     Adam<Scalar> opt({{"z", &z_, &z_grad_}}, {o_.search_lr, 0.9, 0.999});
-    std::vector<double> residual(static_cast<std::size_t>(m)), realness(static_cast<std::size_t>(m));
-    // One evaluation of L(z) per input; with `gradient`, also dL/dz into z_grad_.
-    auto evaluate = [&](bool gradient) {
-      const Tensor<Scalar>& out = g_.forward(z_);
-      grad_out_.resize(out.shape());
-      for (Index i = 0; i < m; ++i) {
-        double r = 0;
-        for (Index k = 0; k < per; ++k) {
-          const Scalar diff = out[i * per + k] - x[i * per + k];
-          r += static_cast<double>(diff * diff);
-          grad_out_[i * per + k] = keep * Scalar(2) * diff / static_cast<Scalar>(per);
-        }
-        residual[static_cast<std::size_t>(i)] = r / static_cast<double>(per);
-      }
-      const Tensor<Scalar>& logits = d_.forward(out);
-      logit_grad_.resize(logits.shape());
-      for (Index i = 0; i < m; ++i) {
-        realness[static_cast<std::size_t>(i)] = static_cast<double>(softplus(-logits[i]));
-        logit_grad_[i] = -lambda * sigmoid(-logits[i]);  // d softplus(-l) / dl = -sigmoid(-l)
-      }
-      if (!gradient) return;
-      if (lambda > 0) grad_out_.array() += d_.backward(logit_grad_).array();
-      z_grad_.assign(g_.backward(grad_out_));
-    };
     for (int step = 0; step < o_.search_steps; ++step) {
-      evaluate(true);
+      evaluate(x, true);
       opt.step();
     }
-    evaluate(false);
+    evaluate(x, false);
     for (Index i = 0; i < m; ++i) {
       const auto k = static_cast<std::size_t>(i);
       double content = 0;
@@ -169,44 +144,56 @@ class AnomalyScorer {
         const double d = static_cast<double>(x[i * per + j]) - o_.background;
         content += d * d;
       }
-      s.residual.push_back(residual[k]);
-      s.relative_residual.push_back(residual[k] / std::max(content / static_cast<double>(per), 1e-12));
-      s.score.push_back(static_cast<double>(keep) * residual[k] + static_cast<double>(lambda) * realness[k]);
+      s.residual.push_back(residual_[k]);
+      s.relative_residual.push_back(residual_[k] / std::max(content / static_cast<double>(per), 1e-12));
+      s.score.push_back(loss(k));
     }
   }
 
-  // L(z) of each input at its latent in z_, without gradients.
-  void search_loss(const Tensor<Scalar>& x, std::vector<double>& loss) {
+  // L(z) for each input at its latent in z_: residual_ and realness_; with `gradient`, also dL/dz into z_grad_.
+  void evaluate(const Tensor<Scalar>& x, bool gradient) {
     const Index m = x.batch(), per = x.shape().sample_size();
-    const double lambda = o_.lambda;
+    const Scalar lambda = static_cast<Scalar>(o_.lambda), keep = Scalar(1) - lambda;
+    residual_.resize(static_cast<std::size_t>(m));
+    realness_.resize(static_cast<std::size_t>(m));
     const Tensor<Scalar>& out = g_.forward(z_);
-    loss.assign(static_cast<std::size_t>(m), 0.0);
+    grad_out_.resize(out.shape());
     for (Index i = 0; i < m; ++i) {
       double r = 0;
       for (Index k = 0; k < per; ++k) {
-        const double diff = static_cast<double>(out[i * per + k] - x[i * per + k]);
-        r += diff * diff;
+        const Scalar diff = out[i * per + k] - x[i * per + k];
+        r += static_cast<double>(diff * diff);
+        grad_out_[i * per + k] = keep * Scalar(2) * diff / static_cast<Scalar>(per);
       }
-      loss[static_cast<std::size_t>(i)] = (1 - lambda) * r / static_cast<double>(per);
+      residual_[static_cast<std::size_t>(i)] = r / static_cast<double>(per);
     }
-    if (lambda > 0) {
-      const Tensor<Scalar>& logits = d_.forward(out);
-      for (Index i = 0; i < m; ++i) loss[static_cast<std::size_t>(i)] += lambda * static_cast<double>(softplus(-logits[i]));
+    const Tensor<Scalar>& logits = d_.forward(out);
+    logit_grad_.resize(logits.shape());
+    for (Index i = 0; i < m; ++i) {
+      realness_[static_cast<std::size_t>(i)] = static_cast<double>(softplus(-logits[i]));
+      logit_grad_[i] = -lambda * sigmoid(-logits[i]);  // d softplus(-l) / dl = -sigmoid(-l)
     }
+    if (!gradient) return;
+    if (lambda > 0) grad_out_.array() += d_.backward(logit_grad_).array();
+    z_grad_.assign(g_.backward(grad_out_));
   }
+
+  // L(z) of input i from the last evaluate().
+  double loss(std::size_t i) const { return (1 - o_.lambda) * residual_[i] + o_.lambda * realness_[i]; }
 
   // Replaces each input's latent in z_ by the best of o_.starts random ones (the current one included).
   void pick_starts(const Tensor<Scalar>& x, Rng& rng) {
     const Index m = x.batch(), dim = z_.shape().sample_size();
     best_z_ = z_;
-    std::vector<double> best, loss;
-    search_loss(x, best);
+    evaluate(x, false);
+    best_.resize(static_cast<std::size_t>(m));
+    for (std::size_t i = 0; i < best_.size(); ++i) best_[i] = loss(i);
     for (int s = 1; s < o_.starts; ++s) {
       g_.sample_latent(m, rng, z_);
-      search_loss(x, loss);
+      evaluate(x, false);
       for (Index i = 0; i < m; ++i)
-        if (loss[static_cast<std::size_t>(i)] < best[static_cast<std::size_t>(i)]) {
-          best[static_cast<std::size_t>(i)] = loss[static_cast<std::size_t>(i)];
+        if (loss(static_cast<std::size_t>(i)) < best_[static_cast<std::size_t>(i)]) {
+          best_[static_cast<std::size_t>(i)] = loss(static_cast<std::size_t>(i));
           std::copy(z_.data() + i * dim, z_.data() + (i + 1) * dim, best_z_.data() + i * dim);
         }
     }
@@ -217,6 +204,7 @@ class AnomalyScorer {
   Discriminator<Scalar>& d_;
   AnomalyOptions o_;
   Tensor<Scalar> chunk_, z_, z_grad_, grad_out_, logit_grad_, best_z_;
+  std::vector<double> residual_, realness_, best_;  // per input of the current chunk
 };
 
 }  // namespace ganpp
