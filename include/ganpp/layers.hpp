@@ -10,6 +10,7 @@
 #include "layers/layer.hpp"
 #include "layers/linear.hpp"
 #include "layers/minibatch_stddev.hpp"
+#include "layers/pixel_shuffle.hpp"
 #include "layers/reshape.hpp"
 #include "layers/sequential.hpp"
 #include "layers/spectral_norm.hpp"
