@@ -11,6 +11,7 @@
 #include "layers/linear.hpp"
 #include "layers/minibatch_stddev.hpp"
 #include "layers/pixel_shuffle.hpp"
+#include "layers/prelu.hpp"
 #include "layers/reshape.hpp"
 #include "layers/sequential.hpp"
 #include "layers/spectral_norm.hpp"
