@@ -12,6 +12,7 @@
 #include "init.hpp"
 #include "layers.hpp"
 #include "losses.hpp"
+#include "losses/perceptual.hpp"
 #include "models.hpp"
 #include "optim.hpp"
 #include "penalties.hpp"
