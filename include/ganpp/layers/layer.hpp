@@ -36,7 +36,7 @@ class Layer {
   virtual void reset_parameters(Init /*scheme*/, Rng& /*rng*/) {}
   virtual std::vector<Buffer<Scalar>> buffers() { return {}; }
   /// Sets the gradients of every parameter to zero.
-  void zero_grad() {
+  virtual void zero_grad() {
     for (auto& p : parameters()) p.grad->set_zero();
   }
 
