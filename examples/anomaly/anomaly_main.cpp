@@ -6,6 +6,7 @@
 #include <ganpp/data/dataset.hpp>
 #include <ganpp/ganpp.hpp>
 #include <ganpp/metrics.hpp>
+#include <ganpp/model_io.hpp>
 
 #include "../mnist/mnist_models.hpp"
 

@@ -5,6 +5,7 @@
 #include <ganpp/classification.hpp>
 #include <ganpp/data/dataset.hpp>
 #include <ganpp/ganpp.hpp>
+#include <ganpp/model_io.hpp>
 
 #include "../mnist/mnist_models.hpp"
 

@@ -5,6 +5,7 @@
 #include <ganpp/data/idx.hpp>
 #include <ganpp/ganpp.hpp>
 #include <ganpp/io/png.hpp>
+#include <ganpp/model_io.hpp>
 #include <ganpp/training_state.hpp>
 
 #include "mnist_models.hpp"
