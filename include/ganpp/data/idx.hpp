@@ -6,6 +6,7 @@
 #include "../error.hpp"
 #include "../io/atomic_file.hpp"
 
+#include <array>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -167,7 +168,7 @@ inline void write_idx(const std::string& path, const std::vector<Index>& dims, c
                          std::to_string(payload) + " bytes");
 
   // Magic (two zero bytes, the type, the rank), then each dimension as a big-endian u32.
-  unsigned char header[4 + 4 * 4] = {0, 0, detail::kIdxTypeU8, static_cast<unsigned char>(dims.size())};
+  std::array<unsigned char, 4 + 4 * 4> header{0, 0, detail::kIdxTypeU8, static_cast<unsigned char>(dims.size())};
   std::size_t header_size = 4;
   for (Index d : dims) {
     const auto u = static_cast<std::uint32_t>(d);
@@ -176,7 +177,7 @@ inline void write_idx(const std::string& path, const std::vector<Index>& dims, c
   write_file_atomically(
       path,
       [&](AtomicFileSink& out) {
-        out.write(header, header_size);
+        out.write(header.data(), header_size);
         out.write(values, static_cast<std::size_t>(payload));
       },
       "write_idx");
