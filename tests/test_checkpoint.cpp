@@ -4,17 +4,18 @@
 #include <ganpp/checkpoint.hpp>
 #include <ganpp/ganpp.hpp>
 
-#include "temp_dir.hpp"
+#include "support.hpp"
 
 #include <filesystem>
-#include <fstream>
 
 using namespace ganpp;
 namespace fs = std::filesystem;
 
 namespace {
 
+using test::read_bytes;
 using test::TempDir;
+using test::write_bytes;
 
 Sequential<float> small_net() {
   Sequential<float> net;
@@ -22,14 +23,6 @@ Sequential<float> small_net() {
   return net;
 }
 
-std::string read_bytes(const std::string& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-void write_bytes(const std::string& p, const std::string& b) {
-  std::ofstream out(p, std::ios::binary);
-  out << b;
-}
 
 }  // namespace
 

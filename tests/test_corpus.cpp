@@ -7,11 +7,11 @@
 #include <ganpp/data/idx.hpp>
 #include <ganpp/ganpp.hpp>
 
+#include "support.hpp"
+
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <functional>
-#include <iterator>
 
 using namespace ganpp;
 namespace fs = std::filesystem;
@@ -26,11 +26,6 @@ std::vector<fs::path> files_in(const std::string& kind) {
     if (e.is_regular_file()) out.push_back(e.path());
   std::sort(out.begin(), out.end());
   return out;
-}
-
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 /// Runs `read` on every file of corpus/<kind>: each must throw a ganpp::error whose message names something.
@@ -86,10 +81,10 @@ TEST_CASE("corpus: the defect-free twins of the malformed files are accepted", "
   m.load((kCorpus / "valid" / "checkpoint").string());
   CHECK(m.opt.steps() == 3);
   Rng r;
-  r.set_state(read_text(kCorpus / "valid" / "rng_state"));
+  r.set_state(test::read_bytes(kCorpus / "valid" / "rng_state"));
   const ImageDataset ds = corpus_dataset();
   BatchLoader<float> loader(ds, 3, 1);
-  loader.set_state(read_text(kCorpus / "valid" / "batch_loader_state"));
+  loader.set_state(test::read_bytes(kCorpus / "valid" / "batch_loader_state"));
   CHECK(loader.epoch() == 5);
 }
 
@@ -108,7 +103,7 @@ TEST_CASE("corpus: every malformed checkpoint is refused, leaving the model and 
 TEST_CASE("corpus: every malformed generator state is refused", "[corpus]") {
   Rng r(3);
   const std::string before = r.state();
-  expect_all_refused("rng_state", [&](const fs::path& f) { r.set_state(read_text(f)); });
+  expect_all_refused("rng_state", [&](const fs::path& f) { r.set_state(test::read_bytes(f)); });
   CHECK(r.state() == before);
 }
 
@@ -116,6 +111,6 @@ TEST_CASE("corpus: every malformed batch loader state is refused and leaves the 
   const ImageDataset ds = corpus_dataset();
   BatchLoader<float> loader(ds, 3, 1);
   const std::string before = loader.state();
-  expect_all_refused("batch_loader_state", [&](const fs::path& f) { loader.set_state(read_text(f)); });
+  expect_all_refused("batch_loader_state", [&](const fs::path& f) { loader.set_state(test::read_bytes(f)); });
   CHECK(loader.state() == before);
 }

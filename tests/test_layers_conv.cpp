@@ -1,9 +1,27 @@
 // SPDX-License-Identifier: MIT
-// The im2col + GEMM convolutions against a plain loop implementation of the definition, on random shapes.
+// Conv2d and ConvTranspose2d: gradients against finite differences, and the im2col + GEMM implementation against
+// a plain loop implementation of the definition on random shapes.
 #include <catch2/catch.hpp>
 #include <ganpp/ganpp.hpp>
 
+#include "support.hpp"
+
 using namespace ganpp;
+using test::random_tensor;
+using T = double;  // for the gradient checks: central differences need double, float's rounding swamps a 1e-6 step
+
+namespace {
+
+// Train-mode check of input and parameter gradients; parameters get random values first so that no gradient
+// hides behind a zero or a one.
+void require_gradients_match(Layer<T>& layer, const Shape& input_shape, double tol = 1e-6) {
+  test::randomize(layer, 7);
+  const GradientCheckResult r = check_layer_gradients(layer, random_tensor(input_shape, 11));
+  INFO(layer.name() << ": worst entry " << r.where << ", error " << r.max_error);
+  REQUIRE(r.max_error < tol);
+}
+
+}  // namespace
 
 namespace {
 
@@ -56,6 +74,24 @@ double max_abs_diff(const Tensor<double>& a, const Tensor<double>& b) {
 }
 
 }  // namespace
+
+TEST_CASE("gradient check: Conv2d", "[layer][gradcheck]") {
+  Conv2d<T> a(ConvOptions(2, 3, 3));
+  Conv2d<T> b(ConvOptions(3, 2, 4).with_stride(2).with_padding(1).with_bias(false));
+  Conv2d<T> c(ConvOptions(1, 2, 2).with_stride(3).with_padding(2));
+  require_gradients_match(a, Shape{2, 2, 5, 4});
+  require_gradients_match(b, Shape{2, 3, 6, 7});
+  require_gradients_match(c, Shape{2, 1, 5, 5});
+}
+
+TEST_CASE("gradient check: ConvTranspose2d", "[layer][gradcheck]") {
+  ConvTranspose2d<T> a(ConvOptions(3, 2, 4).with_stride(2).with_padding(1).with_bias(false));
+  ConvTranspose2d<T> b(ConvOptions(2, 3, 3).with_stride(2).with_padding(1).with_output_padding(1));
+  ConvTranspose2d<T> c(ConvOptions(4, 2, 4));  // 1x1 -> 4x4, as the DCGAN generator's first layer
+  require_gradients_match(a, Shape{2, 3, 3, 4});
+  require_gradients_match(b, Shape{2, 2, 3, 3});
+  require_gradients_match(c, Shape{3, 4, 1, 1});
+}
 
 TEST_CASE("Conv2d matches the definition on random shapes", "[layer][conv]") {
   Rng shapes(2024);
