@@ -75,6 +75,70 @@ TEST_CASE("RmsProp matches hand-computed steps", "[optim]") {
   CHECK(p.value[0] == Approx(1.0 - 0.01 * 3.0 / (std::sqrt(0.9) + 1e-8)).epsilon(1e-12));
 }
 
+// torch.optim.RMSprop (centered=False): d = g + weight_decay * p; s = alpha s + (1 - alpha) d^2;
+// step = d / (sqrt(s) + eps); with momentum buf = momentum buf + step and p -= lr buf, else p -= lr step.
+TEST_CASE("RmsProp: momentum and weight decay match hand-computed steps", "[optim]") {
+  const double eps = 1e-8;
+  SECTION("momentum keeps moving the parameter when the gradient is zero") {
+    Scalar1 p;
+    p.value[0] = 1.0;
+    RmsProp<double> rms(p.params(), {0.01, 0.9, eps, 0.5, 0.0});
+    p.grad[0] = 3.0;
+    rms.step();
+    const double s1 = 0.1 * 9.0, buf1 = 3.0 / (std::sqrt(s1) + eps), p1 = 1.0 - 0.01 * buf1;
+    CHECK(p.value[0] == Approx(p1).epsilon(1e-12));
+    p.grad[0] = -1.0;
+    rms.step();
+    const double s2 = 0.9 * s1 + 0.1 * 1.0, buf2 = 0.5 * buf1 - 1.0 / (std::sqrt(s2) + eps), p2 = p1 - 0.01 * buf2;
+    CHECK(p.value[0] == Approx(p2).epsilon(1e-12));
+    p.grad[0] = 0.0;
+    rms.step();  // no new step, but half the buffer: the parameter still moves
+    const double s3 = 0.9 * s2, buf3 = 0.5 * buf2, p3 = p2 - 0.01 * buf3;
+    CHECK(p.value[0] == Approx(p3).epsilon(1e-12));
+    CHECK(p.value[0] != Approx(p2).epsilon(1e-6));
+    // The state holds both slots with the values above.
+    const auto state = rms.state();
+    CHECK(state.kind == "RmsProp");
+    CHECK(state.step == 3);
+    REQUIRE(state.tensors.size() == 2);
+    CHECK(state.tensors[0].first == "square_avg.p");
+    CHECK(state.tensors[0].second[0] == Approx(s3).epsilon(1e-12));
+    CHECK(state.tensors[1].first == "momentum_buffer.p");
+    CHECK(state.tensors[1].second[0] == Approx(buf3).epsilon(1e-12));
+  }
+  SECTION("weight decay adds weight_decay * p to the gradient, before the square average") {
+    Scalar1 p;
+    p.value[0] = 2.0;
+    RmsProp<double> rms(p.params(), {0.1, 0.5, eps, 0.0, 0.2});
+    p.grad[0] = 1.0;
+    rms.step();
+    const double d1 = 1.0 + 0.2 * 2.0, s1 = 0.5 * d1 * d1, p1 = 2.0 - 0.1 * d1 / (std::sqrt(s1) + eps);
+    CHECK(p.value[0] == Approx(p1).epsilon(1e-12));
+    p.grad[0] = 0.0;
+    rms.step();  // the decay alone pulls the parameter towards zero
+    const double d2 = 0.2 * p1, s2 = 0.5 * s1 + 0.5 * d2 * d2, p2 = p1 - 0.1 * d2 / (std::sqrt(s2) + eps);
+    CHECK(p.value[0] == Approx(p2).epsilon(1e-12));
+    CHECK(p.value[0] < p1);
+    const auto state = rms.state();
+    REQUIRE(state.tensors.size() == 1);  // no momentum buffer without momentum
+    CHECK(state.tensors[0].second[0] == Approx(s2).epsilon(1e-12));
+  }
+  SECTION("momentum and weight decay together") {
+    Scalar1 p;
+    p.value[0] = 1.0;
+    RmsProp<double> rms(p.params(), {0.01, 0.99, eps, 0.9, 0.1});
+    p.grad[0] = 3.0;
+    rms.step();
+    const double d1 = 3.0 + 0.1 * 1.0, s1 = 0.01 * d1 * d1, buf1 = d1 / (std::sqrt(s1) + eps), p1 = 1.0 - 0.01 * buf1;
+    CHECK(p.value[0] == Approx(p1).epsilon(1e-12));
+    p.grad[0] = -2.0;
+    rms.step();
+    const double d2 = -2.0 + 0.1 * p1, s2 = 0.99 * s1 + 0.01 * d2 * d2;
+    const double buf2 = 0.9 * buf1 + d2 / (std::sqrt(s2) + eps), p2 = p1 - 0.01 * buf2;
+    CHECK(p.value[0] == Approx(p2).epsilon(1e-12));
+  }
+}
+
 TEST_CASE("optimizer state saves and restores exactly", "[optim]") {
   Linear<double> a(3, 2), b(3, 2);
   b.weight().assign(a.weight());
