@@ -274,14 +274,13 @@ class Checkpoint {
 /// buffers, so a diverged model never overwrites a good checkpoint.
 template <typename Scalar>
 void save_model(Checkpoint& c, const std::string& prefix, Model<Scalar>& m) {
-  for (auto& p : m.parameters()) {
+  // Everything is checked before anything is stored: a refused model leaves c as it was, not half overwritten.
+  for (auto& p : m.parameters())
     if (!p.value->all_finite()) throw divergence_error("save_model(): " + prefix + "." + p.name + " is not finite; not saving it");
-    c.put(prefix + "." + p.name, *p.value);
-  }
-  for (auto& b : m.buffers()) {
+  for (auto& b : m.buffers())
     if (!b.value->all_finite()) throw divergence_error("save_model(): " + prefix + "." + b.name + " is not finite; not saving it");
-    c.put(prefix + "." + b.name, *b.value);
-  }
+  for (auto& p : m.parameters()) c.put(prefix + "." + p.name, *p.value);
+  for (auto& b : m.buffers()) c.put(prefix + "." + b.name, *b.value);
   c.put_text(prefix + ".rng", m.net().rng_state());
 }
 
