@@ -300,10 +300,14 @@ void load_model(const Checkpoint& c, const std::string& prefix, Model<Scalar>& m
     c.get(prefix + "." + b.name, staged.back().second);
   }
   const std::string old_rng = m.net().rng_state();
+  const std::string rng = c.text(prefix + ".rng");
   try {
-    m.net().set_rng_state(c.text(prefix + ".rng"));
-  } catch (...) {
+    m.net().set_rng_state(rng);
+  } catch (const error& e) {
     m.net().set_rng_state(old_rng);  // a Sequential may have restored some layers before the failing one
+    throw io_error("load_model(): " + prefix + ".rng refused: " + e.what());
+  } catch (...) {
+    m.net().set_rng_state(old_rng);
     throw;
   }
   for (auto& [target, value] : staged) target->assign(value);
@@ -334,7 +338,11 @@ void load_optimizer(const Checkpoint& c, const std::string& prefix, Optimizer<Sc
   if (c.text(prefix + ".tensors") != std::to_string(s.tensors.size()))
     throw io_error("load_optimizer(): " + prefix + " holds " + c.text(prefix + ".tensors") + " state tensors, this optimizer has " + std::to_string(s.tensors.size()));
   for (auto& [name, t] : s.tensors) c.get(prefix + "." + name, t);
-  opt.load_state(s);
+  try {
+    opt.load_state(s);
+  } catch (const error& e) {
+    throw io_error("load_optimizer(): " + prefix + " refused: " + e.what());
+  }
 }
 
 }  // namespace ganpp
