@@ -50,3 +50,39 @@ TEST_CASE("gradient check: Embedding and LabelConcat", "[layer][gradcheck]") {
   flat.set_labels(&short_labels);
   CHECK_THROWS_AS(flat.forward(random_tensor(Shape{3, 4}, 1)), argument_error);
 }
+
+TEMPLATE_TEST_CASE("Linear: y = x W^T + b, with and without bias", "[layer]", float, double) {
+  using S = TestType;
+  for (const bool bias : {true, false}) {
+    Linear<S> l(3, 2, bias);
+    test::randomize(l, 3);
+    const Tensor<S> x = test::random_tensor<S>(Shape{4, 3}, 4);
+    const Tensor<S>& y = l.forward(x);
+    REQUIRE(y.shape() == Shape{4, 2});
+    for (Index n = 0; n < 4; ++n)
+      for (Index o = 0; o < 2; ++o) {
+        double expected = bias ? static_cast<double>(l.bias()[o]) : 0.0;
+        for (Index i = 0; i < 3; ++i) expected += static_cast<double>(l.weight()[o * 3 + i]) * static_cast<double>(x[n * 3 + i]);
+        INFO("bias " << bias << ", sample " << n << ", output " << o);
+        CHECK(y[n * 2 + o] == Approx(expected).epsilon(1e-5).margin(1e-6));
+      }
+  }
+}
+
+TEMPLATE_TEST_CASE("Embedding: rows of its weight by class, and the classes it refuses", "[layer]", float, double) {
+  using S = TestType;
+  Embedding<S> emb(5, 3);
+  test::randomize(emb, 2);
+  const Tensor<S> idx(Shape{3}, std::vector<S>{S(4), S(0), S(4)});
+  const Tensor<S>& y = emb.forward(idx);
+  REQUIRE(y.shape() == Shape{3, 3});
+  const Tensor<S>& w = *emb.parameters()[0].value;
+  for (Index j = 0; j < 3; ++j) {
+    CHECK(y[0 * 3 + j] == w[4 * 3 + j]);
+    CHECK(y[1 * 3 + j] == w[0 * 3 + j]);
+    CHECK(y[2 * 3 + j] == w[4 * 3 + j]);
+  }
+  CHECK_THROWS_WITH(emb.forward(Tensor<S>(Shape{1}, std::vector<S>{S(5)})), Catch::Contains("Embedding(5, 3)") && Catch::Contains("[0, 5)"));
+  CHECK_THROWS_AS(emb.forward(Tensor<S>(Shape{1}, std::vector<S>{S(-1)})), argument_error);
+  CHECK_THROWS_AS(emb.forward(Tensor<S>(Shape{1}, std::vector<S>{S(1.5)})), argument_error);
+}

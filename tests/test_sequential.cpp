@@ -48,21 +48,22 @@ TEST_CASE("frozen layers return input gradients but leave parameter gradients al
   for (auto& p : net.parameters()) CHECK(p.grad->array().abs().sum() == 0);
 }
 
-TEST_CASE("shape errors name the layer and both shapes", "[layer][errors]") {
-  Linear<float> linear(784, 512);
-  CHECK_THROWS_WITH(linear.forward(Tensor<float>(Shape{64, 100})),
+TEMPLATE_TEST_CASE("shape errors name the layer and both shapes", "[layer][errors]", float, double) {
+  using S = TestType;
+  Linear<S> linear(784, 512);
+  CHECK_THROWS_WITH(linear.forward(Tensor<S>(Shape{64, 100})),
                     Catch::Contains("Linear(784 -> 512)") && Catch::Contains("(N, 784)") && Catch::Contains("(64, 100)"));
-  Conv2d<float> conv(ConvOptions(1, 64, 4).with_stride(2).with_padding(1));
-  CHECK_THROWS_WITH(conv.forward(Tensor<float>(Shape{2, 3, 28, 28})),
+  Conv2d<S> conv(ConvOptions(1, 64, 4).with_stride(2).with_padding(1));
+  CHECK_THROWS_WITH(conv.forward(Tensor<S>(Shape{2, 3, 28, 28})),
                     Catch::Contains("Conv2d(1 -> 64, k4 s2 p1)") && Catch::Contains("(2, 3, 28, 28)"));
-  Sequential<float> net;
-  net.emplace<Linear<float>>(10, 20).emplace<ReLU<float>>().emplace<Linear<float>>(21, 1);
+  Sequential<S> net;
+  net.template emplace<Linear<S>>(10, 20).template emplace<ReLU<S>>().template emplace<Linear<S>>(21, 1);
   CHECK_THROWS_WITH(net.output_shape(Shape{1, 10}), Catch::Contains("Linear(21 -> 1)") && Catch::Contains("(1, 20)"));
-  CHECK_THROWS_AS(Linear<float>(0, 3), argument_error);
-  CHECK_THROWS_AS(Conv2d<float>(ConvOptions(1, 1, 3).with_stride(0)), argument_error);
-  CHECK_THROWS_AS(LeakyReLU<float>(-0.1f), argument_error);
-  CHECK_THROWS_AS(Dropout<float>(1.0), argument_error);
-  Linear<float> l(3, 2);
-  l.forward(Tensor<float>(Shape{4, 3}));
-  CHECK_THROWS_WITH(l.backward(Tensor<float>(Shape{4, 3})), Catch::Contains("Linear(3 -> 2)::backward()") && Catch::Contains("(4, 2)"));
+  CHECK_THROWS_AS(Linear<S>(0, 3), argument_error);
+  CHECK_THROWS_AS(Conv2d<S>(ConvOptions(1, 1, 3).with_stride(0)), argument_error);
+  CHECK_THROWS_AS(LeakyReLU<S>(S(-0.1)), argument_error);
+  CHECK_THROWS_AS(Dropout<S>(1.0), argument_error);
+  Linear<S> l(3, 2);
+  l.forward(Tensor<S>(Shape{4, 3}));
+  CHECK_THROWS_WITH(l.backward(Tensor<S>(Shape{4, 3})), Catch::Contains("Linear(3 -> 2)::backward()") && Catch::Contains("(4, 2)"));
 }
