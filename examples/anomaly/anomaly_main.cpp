@@ -4,6 +4,7 @@
 #include <ganpp/anomaly.hpp>
 #include <ganpp/checkpoint.hpp>
 #include <ganpp/data/dataset.hpp>
+#include <ganpp/data/mnist.hpp>
 #include <ganpp/ganpp.hpp>
 #include <ganpp/metrics.hpp>
 #include <ganpp/model_io.hpp>

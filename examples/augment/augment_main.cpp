@@ -4,6 +4,7 @@
 #include <ganpp/checkpoint.hpp>
 #include <ganpp/classification.hpp>
 #include <ganpp/data/dataset.hpp>
+#include <ganpp/data/mnist.hpp>
 #include <ganpp/ganpp.hpp>
 #include <ganpp/model_io.hpp>
 
