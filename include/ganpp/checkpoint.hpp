@@ -4,20 +4,15 @@
 #pragma once
 
 #include "error.hpp"
+#include "io/atomic_file.hpp"
 #include "tensor.hpp"
 
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <map>
 #include <string>
 #include <vector>
-
-#if defined(__unix__) || defined(__APPLE__)
-#include <fcntl.h>
-#include <unistd.h>
-#endif
 
 namespace ganpp {
 
@@ -81,8 +76,9 @@ class Checkpoint {
     return std::string(e.bytes.begin(), e.bytes.end());
   }
 
-  /// Writes the checkpoint atomically: to PATH.tmp, flushed and synced, then renamed over PATH, so a crash at any
-  /// moment leaves either the old file or the new one, never a mix.
+  /// Writes the checkpoint atomically (write_file_atomically(): PATH.tmp, flushed and synced, renamed over PATH), so
+  /// a crash at any moment leaves either the old file or the new one, never a mix.
+  /// @throws io_error naming the file when writing fails; PATH is then unchanged.
   void save(const std::string& path) const {
     std::string payload;
     put_u32(payload, static_cast<std::uint32_t>(entries_.size()));
@@ -104,35 +100,13 @@ class Checkpoint {
     put_u64(header, payload.size());
     put_u64(header, fnv1a(payload));
 
-    const std::string tmp = path + ".tmp";
-    std::FILE* f = std::fopen(tmp.c_str(), "wb");
-    if (!f) throw io_error("Checkpoint::save(): cannot create " + tmp + ": " + std::strerror(errno));
-    bool ok = std::fwrite(header.data(), 1, header.size(), f) == header.size() &&
-              std::fwrite(payload.data(), 1, payload.size(), f) == payload.size() && std::fflush(f) == 0;
-#if defined(__unix__) || defined(__APPLE__)
-    ok = ok && ::fsync(fileno(f)) == 0;
-#endif
-    const int saved_errno = errno;
-    ok = (std::fclose(f) == 0) && ok;
-    if (!ok) {
-      std::remove(tmp.c_str());
-      throw io_error("Checkpoint::save(): writing " + tmp + " failed: " + std::strerror(saved_errno) + "; " + path + " is unchanged");
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-      const int e = errno;
-      std::remove(tmp.c_str());
-      throw io_error("Checkpoint::save(): cannot rename " + tmp + " to " + path + ": " + std::strerror(e));
-    }
-#if defined(__unix__) || defined(__APPLE__)
-    // Sync the folder too, so that the rename itself survives a power cut (best effort: not every file system can).
-    const std::size_t slash = path.find_last_of('/');
-    const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-    const int dir_fd = ::open(dir.c_str(), O_RDONLY);
-    if (dir_fd >= 0) {
-      (void)::fsync(dir_fd);
-      ::close(dir_fd);
-    }
-#endif
+    write_file_atomically(
+        path,
+        [&](AtomicFileSink& out) {
+          out.write(header);
+          out.write(payload);
+        },
+        "Checkpoint::save");
   }
 
   static Checkpoint load(const std::string& path) {
