@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <ganpp/checkpoint.hpp>
 #include <ganpp/ganpp.hpp>
+#include <ganpp/model_io.hpp>
 #include <ganpp/training_state.hpp>
 
 #include "support.hpp"
