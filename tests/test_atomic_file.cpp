@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 // write_file_atomically(): the target written in one piece, or left exactly as it was, and never a temporary file
 // left behind; and every writer (checkpoint, IDX, PNG) going through it.
-#include "temp_dir.hpp"
-
 #include <catch2/catch.hpp>
 #include <ganpp/checkpoint.hpp>
 #include <ganpp/data/idx.hpp>
 #include <ganpp/io/atomic_file.hpp>
 #include <ganpp/io/png.hpp>
+
+#include "support.hpp"
 
 #include <algorithm>
 #include <cstdint>

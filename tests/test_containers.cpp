@@ -4,22 +4,17 @@
 #include <catch2/catch.hpp>
 #include <ganpp/ganpp.hpp>
 
+#include "support.hpp"
+
 #include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
 
 using namespace ganpp;
+using test::random_tensor;
 
 namespace {
-
-template <typename S>
-Tensor<S> random_tensor(const Shape& s, std::uint64_t seed) {
-  Tensor<S> t(s);
-  Rng rng(seed);
-  rng.fill_normal(t);
-  return t;
-}
 
 template <typename S>
 std::vector<std::string> names_of(const std::vector<Parameter<S>>& ps) {
@@ -42,8 +37,7 @@ ConvOptions conv(Index in, Index out, Index k, Index stride = 1, Index padding =
 // Train-mode check of input and parameter gradients in double, with random parameters so that no gradient hides
 // behind a zero or a one.
 void require_gradients_match(Layer<double>& layer, const Shape& input_shape, double tol = 1e-6) {
-  Rng rng(7);
-  for (auto& p : layer.parameters()) rng.fill_normal(*p.value, 0.0, 0.5);
+  test::randomize(layer, 7);
   const GradientCheckResult r = check_layer_gradients(layer, random_tensor<double>(input_shape, 11));
   INFO(layer.name() << ": worst entry " << r.where << ", error " << r.max_error);
   REQUIRE(r.max_error < tol);

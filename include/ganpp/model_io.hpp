@@ -18,14 +18,13 @@ namespace ganpp {
 /// buffers, so a diverged model never overwrites a good checkpoint.
 template <typename Scalar>
 void save_model(Checkpoint& c, const std::string& prefix, Model<Scalar>& m) {
-  for (auto& p : m.parameters()) {
+  // Everything is checked before anything is stored: a refused model leaves c as it was, not half overwritten.
+  for (auto& p : m.parameters())
     if (!p.value->all_finite()) throw divergence_error("save_model(): " + prefix + "." + p.name + " is not finite; not saving it");
-    c.put(prefix + "." + p.name, *p.value);
-  }
-  for (auto& b : m.buffers()) {
+  for (auto& b : m.buffers())
     if (!b.value->all_finite()) throw divergence_error("save_model(): " + prefix + "." + b.name + " is not finite; not saving it");
-    c.put(prefix + "." + b.name, *b.value);
-  }
+  for (auto& p : m.parameters()) c.put(prefix + "." + p.name, *p.value);
+  for (auto& b : m.buffers()) c.put(prefix + "." + b.name, *b.value);
   c.put_text(prefix + ".rng", m.net().rng_state());
 }
 
@@ -45,10 +44,14 @@ void load_model(const Checkpoint& c, const std::string& prefix, Model<Scalar>& m
     c.get(prefix + "." + b.name, staged.back().second);
   }
   const std::string old_rng = m.net().rng_state();
+  const std::string rng = c.text(prefix + ".rng");
   try {
-    m.net().set_rng_state(c.text(prefix + ".rng"));
-  } catch (...) {
+    m.net().set_rng_state(rng);
+  } catch (const error& e) {
     m.net().set_rng_state(old_rng);  // a Sequential may have restored some layers before the failing one
+    throw io_error("load_model(): " + prefix + ".rng refused: " + e.what());
+  } catch (...) {
+    m.net().set_rng_state(old_rng);
     throw;
   }
   for (auto& [target, value] : staged) target->assign(value);
@@ -65,7 +68,7 @@ void save_optimizer(Checkpoint& c, const std::string& prefix, const Optimizer<Sc
 }
 
 /// Restores what save_optimizer() stored into an optimizer of the same kind over the same parameters.
-/// @throws io_error naming the entry for another kind, a malformed step, or missing or mismatched tensors.
+/// @throws io_error naming the entry for another kind, a malformed or refused step, or missing or mismatched tensors.
 template <typename Scalar>
 void load_optimizer(const Checkpoint& c, const std::string& prefix, Optimizer<Scalar>& opt) {
   OptimizerState<Scalar> s = opt.state();  // names and shapes to expect
@@ -82,7 +85,11 @@ void load_optimizer(const Checkpoint& c, const std::string& prefix, Optimizer<Sc
   if (c.text(prefix + ".tensors") != std::to_string(s.tensors.size()))
     throw io_error("load_optimizer(): " + prefix + " holds " + c.text(prefix + ".tensors") + " state tensors, this optimizer has " + std::to_string(s.tensors.size()));
   for (auto& [name, t] : s.tensors) c.get(prefix + "." + name, t);
-  opt.load_state(s);
+  try {
+    opt.load_state(s);
+  } catch (const error& e) {
+    throw io_error("load_optimizer(): " + prefix + " refused: " + e.what());
+  }
 }
 
 }  // namespace ganpp
