@@ -8,7 +8,7 @@
 #include <ganpp/training_state.hpp>
 
 #include "mnist_models.hpp"
-#include "report.hpp"
+#include "common/report.hpp"
 
 #include <unistd.h>
 
@@ -352,12 +352,12 @@ class Run {
 
   void write_report() {
     std::fflush(csv_);
-    std::vector<mnist::LossRow> rows;
+    std::vector<examples::LossRow> rows;
     std::ifstream in(path("losses.csv"));
     std::string line;
     std::getline(in, line);
     while (std::getline(in, line)) {
-      mnist::LossRow r;
+      examples::LossRow r;
       if (std::sscanf(line.c_str(), "%ld,%ld,%lf,%lf,%lf,%lf,%lf", &r.step, &r.epoch, &r.d_loss, &r.g_loss, &r.d_real, &r.d_fake, &r.seconds) == 7)
         rows.push_back(r);
     }
@@ -371,7 +371,7 @@ class Run {
     std::ostringstream summary;
     summary << "Model <b>" << o_.model << "</b>, batch " << o_.batch << ", seed " << o_.seed << ", " << trainer_.steps() << " steps, "
             << format_duration(seconds_) << " of training.";
-    mnist::write_report(path("report.html"), "ganpp-mnist: " + o_.model, summary.str(), grids, rows);
+    examples::write_report(path("report.html"), "ganpp-mnist: " + o_.model, summary.str(), grids, rows);
   }
 
   void finish() {
