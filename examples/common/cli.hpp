@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <algorithm>
 #include <exception>
 #include <stdexcept>
 #include <string>
@@ -59,6 +60,41 @@ struct App : CLI::App {
   }
 };
 
+/// A check that the value is an integer >= `min` (and <= `max`): "needs an integer >= 1, got 'x'".
+inline CLI::Validator integer_at_least(long long min, long long max = (1LL << 53)) {
+  const std::string range = max < (1LL << 53) ? "from " + std::to_string(min) + " to " + std::to_string(max) : ">= " + std::to_string(min);
+  return CLI::Validator(
+      [=](std::string& v) -> std::string {
+        try {
+          std::size_t used = 0;
+          const long long x = std::stoll(v, &used);
+          if (used == v.size() && x >= min && x <= max) return {};
+        } catch (const std::exception&) {
+        }
+        return "needs an integer " + range + ", got '" + v + "'";
+      },
+      "INT " + range);
+}
+
+/// A check that the value is a number >= `min`, or > `min` when `strict`: "needs a number > 0, got 'x'".
+inline CLI::Validator number_above(double min, bool strict = false) {
+  std::string bound = std::to_string(min);
+  bound.erase(bound.find_last_not_of('0') + 1);
+  if (bound.back() == '.') bound.pop_back();
+  const std::string range = (strict ? "> " : ">= ") + bound;
+  return CLI::Validator(
+      [=](std::string& v) -> std::string {
+        try {
+          std::size_t used = 0;
+          const double x = std::stod(v, &used);
+          if (used == v.size() && (strict ? x > min : x >= min)) return {};
+        } catch (const std::exception&) {
+        }
+        return "needs a number " + range + ", got '" + v + "'";
+      },
+      "NUMBER " + range);
+}
+
 /// --data DIR: the MNIST folder, the same in every program that reads MNIST.
 inline CLI::Option* add_data_option(CLI::App& app, std::string& dir) {
   dir = "data/mnist";
@@ -69,7 +105,7 @@ inline CLI::Option* add_data_option(CLI::App& app, std::string& dir) {
 /// --threads T, default the machine's cores.
 inline CLI::Option* add_threads_option(CLI::App& app, int& threads) {
   threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  return app.add_option("--threads", threads, "threads (default: the machine's cores)")->check(CLI::Range(1, 1024))->default_str("cores");
+  return app.add_option("--threads", threads, "threads (default: the machine's cores)")->check(integer_at_least(1, 1024))->default_str("cores");
 }
 
 /// --seed S, default 0.

@@ -15,8 +15,8 @@ inline double rounded(double v, int digits) {
   return std::round(v * scale) / scale;
 }
 
-/// Prints `j` as one line on stdout.
-inline void print_json(const nlohmann::json& j) {
+/// Prints `j` as one line on stdout, its keys in the order written.
+inline void print_json(const nlohmann::ordered_json& j) {
   std::printf("%s\n", j.dump().c_str());
   std::fflush(stdout);
 }
