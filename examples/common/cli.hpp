@@ -111,7 +111,7 @@ inline CLI::Option* add_threads_option(CLI::App& app, int& threads) {
 /// --seed S, default 0.
 inline CLI::Option* add_seed_option(CLI::App& app, std::uint64_t& seed, const std::string& what) {
   seed = 0;
-  return app.add_option("--seed", seed, "seed of " + what);
+  return app.add_option("--seed", seed, "seed of " + what)->check(integer_at_least(0));
 }
 
 /// --json: one JSON line on stdout instead of text.
