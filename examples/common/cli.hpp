@@ -39,6 +39,11 @@ int run_cli(CLI::App& app, int argc, char** argv, Body&& body) {
   } catch (const CLI::ExtrasError&) {
     const std::string first = app.remaining().empty() ? std::string() : app.remaining().front();
     return usage(first.rfind('-', 0) == 0 ? "unknown option '" + first + "'" : "unexpected argument '" + first + "'");
+  } catch (const CLI::ArgumentMismatch& e) {
+    const std::string what = e.what();  // "--epochs: 1 required INT missing" when the value is left out
+    const std::size_t colon = what.find(':');
+    const bool missing = colon != std::string::npos && what.size() > 8 && what.compare(what.size() - 8, 8, " missing") == 0;
+    return usage(missing ? what.substr(0, colon) + " needs a value" : what);
   } catch (const CLI::ParseError& e) {
     return usage(e.what());
   }
@@ -73,7 +78,7 @@ inline CLI::Validator integer_at_least(long long min, long long max = (1LL << 53
         }
         return "needs an integer " + range + ", got '" + v + "'";
       },
-      "INT " + range);
+      range);
 }
 
 /// A check that the value is a number >= `min`, or > `min` when `strict`: "needs a number > 0, got 'x'".
@@ -92,7 +97,7 @@ inline CLI::Validator number_above(double min, bool strict = false) {
         }
         return "needs a number " + range + ", got '" + v + "'";
       },
-      "NUMBER " + range);
+      range);
 }
 
 /// --data DIR: the MNIST folder, the same in every program that reads MNIST.
