@@ -22,6 +22,11 @@
 
 namespace {
 
+const char* const kAbout =
+    "Trains a GAN on the MNIST training digits except one (default 9), then scores held-out test images of the unseen\n"
+    "digit and of the others with the discriminator and an AnoGAN latent search, and prints the AUROC of telling them\n"
+    "apart (1 = perfect, 0.5 = chance) for each score.";
+
 struct Options {
   std::string data, model = "mlp", out = "out/anomaly", load;
   long epochs = 2, steps = -1, eval = 500;
@@ -210,10 +215,7 @@ int run(const Options& o) {
 
 int main(int argc, char** argv) {
   Options o;
-  examples::App app("ganpp-anomaly",
-                    "Trains a GAN on the MNIST training digits except one (default 9), then scores held-out test images of the unseen\n"
-                    "digit and of the others with the discriminator and an AnoGAN latent search, and prints the AUROC of telling them\n"
-                    "apart (1 = perfect, 0.5 = chance) for each score.");
+  examples::App app("ganpp-anomaly", kAbout);
   add_options(app, o);
   return examples::run_cli(app, argc, argv, [&] { return run(o); });
 }

@@ -21,6 +21,11 @@
 
 namespace {
 
+const char* const kAbout =
+    "Trains a classifier (784 -> 256 -> 10, ReLU, dropout 0.2) twice for the same number of steps: on --real training\n"
+    "digits (balanced over the classes), and on the same digits plus --synthetic digits drawn from a conditional GAN\n"
+    "(ganpp-mnist --model cgan), each labelled with the digit it was asked for; prints both MNIST test accuracies.";
+
 struct Options {
   std::string data, generator = "out/mnist-cgan/checkpoint.ganpp";
   long real = 1000, synthetic = 5000, steps = 2000;
@@ -169,10 +174,7 @@ int run(const Options& o) {
 
 int main(int argc, char** argv) {
   Options o;
-  examples::App app("ganpp-augment",
-                    "Trains a classifier (784 -> 256 -> 10, ReLU, dropout 0.2) twice for the same number of steps: on --real training\n"
-                    "digits (balanced over the classes), and on the same digits plus --synthetic digits drawn from a conditional GAN\n"
-                    "(ganpp-mnist --model cgan), each labelled with the digit it was asked for; prints both MNIST test accuracies.");
+  examples::App app("ganpp-augment", kAbout);
   add_options(app, o);
   return examples::run_cli(app, argc, argv, [&] { return run(o); });
 }

@@ -57,10 +57,11 @@ int run_cli(CLI::App& app, int argc, char** argv, Body&& body) {
   }
 }
 
-/// A CLI::App with the examples' settings: the program's name and description, defaults shown in --help.
+/// A CLI::App with the examples' settings: the program's name and description, defaults shown in --help, and an
+/// option given twice taking its last value (so a script's defaults can be overridden by appending flags).
 struct App : CLI::App {
   App(const std::string& name, const std::string& description) : CLI::App(description, name) {
-    option_defaults()->always_capture_default();
+    option_defaults()->always_capture_default()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     get_formatter()->column_width(28);
   }
 };

@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
   examples::add_data_option(app, data);
   app.add_option("--out", out, "where to save the weights (ganpp-score looks in the default place)");
   app.add_option("--epochs", epochs, "epochs over the 60000 training images (the last one at a tenth of the learning rate)")
-      ->check(CLI::PositiveNumber);
+      ->check(examples::integer_at_least(1));
   examples::add_seed_option(app, seed, "the initial weights, the dropout masks and the shuffling");
   examples::add_threads_option(app, threads);
   return examples::run_cli(app, argc, argv, [&] {
