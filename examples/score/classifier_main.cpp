@@ -2,6 +2,8 @@
 // ganpp-classifier: trains the MNIST evaluation classifier that ganpp-score uses, and reports its test accuracy.
 #include "mnist_classifier.hpp"
 
+#include <ganpp/data/mnist.hpp>
+
 #include <cstdlib>
 #include <filesystem>
 #include <string>
