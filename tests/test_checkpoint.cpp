@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <ganpp/checkpoint.hpp>
 #include <ganpp/ganpp.hpp>
+#include <ganpp/model_io.hpp>
 
 #include "temp_dir.hpp"
 

@@ -6,6 +6,7 @@
 #include <ganpp/data/dataset.hpp>
 #include <ganpp/data/idx.hpp>
 #include <ganpp/ganpp.hpp>
+#include <ganpp/model_io.hpp>
 
 #include <algorithm>
 #include <filesystem>

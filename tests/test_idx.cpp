@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <ganpp/data/dataset.hpp>
 #include <ganpp/data/idx.hpp>
+#include <ganpp/data/mnist.hpp>
 
 #include <algorithm>
 #include <chrono>

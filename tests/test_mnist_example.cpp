@@ -5,6 +5,7 @@
 #include <ganpp/checkpoint.hpp>
 #include <ganpp/data/dataset.hpp>
 #include <ganpp/data/idx.hpp>
+#include <ganpp/data/mnist.hpp>
 
 #include "temp_dir.hpp"
 

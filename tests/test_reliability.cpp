@@ -5,6 +5,7 @@
 #include <ganpp/checkpoint.hpp>
 #include <ganpp/data/dataset.hpp>
 #include <ganpp/ganpp.hpp>
+#include <ganpp/model_io.hpp>
 #include <ganpp/training_state.hpp>
 
 #include "temp_dir.hpp"

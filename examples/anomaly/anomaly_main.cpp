@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 // ganpp-anomaly: trains a GAN on MNIST digits 0-8 only, then scores held-out test digits with AnomalyScorer and
 // reports how well the scores separate the unseen digit 9 from held-out 0-8 (AUROC).
-#include <ganpp/anomaly.hpp>
+#include <ganpp/applications/anomaly.hpp>
 #include <ganpp/checkpoint.hpp>
 #include <ganpp/data/dataset.hpp>
+#include <ganpp/data/mnist.hpp>
 #include <ganpp/ganpp.hpp>
 #include <ganpp/metrics.hpp>
+#include <ganpp/model_io.hpp>
 
 #include "common/cli.hpp"
 #include "common/json.hpp"

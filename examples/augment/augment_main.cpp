@@ -4,7 +4,9 @@
 #include <ganpp/checkpoint.hpp>
 #include <ganpp/classification.hpp>
 #include <ganpp/data/dataset.hpp>
+#include <ganpp/data/mnist.hpp>
 #include <ganpp/ganpp.hpp>
+#include <ganpp/model_io.hpp>
 
 #include "common/cli.hpp"
 #include "common/json.hpp"

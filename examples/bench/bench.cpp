@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // ganpp-bench: milliseconds per full training iteration (one D step, one G step) of the reference GANs.
 #include <ganpp/data/dataset.hpp>
+#include <ganpp/data/mnist.hpp>
 #include <ganpp/ganpp.hpp>
 
 #include "common/cli.hpp"

@@ -3,10 +3,10 @@
 #pragma once
 
 #include <ganpp/error.hpp>
+#include <ganpp/io/atomic_file.hpp>
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <string>
 
 namespace examples {
@@ -31,23 +31,10 @@ inline void make_parent_folder(const std::string& file) {
   if (!parent.empty()) std::filesystem::create_directories(parent);
 }
 
-/// Writes `text` to `path` through a temporary file and a rename, so a reader never sees half a file.
+/// Writes `text` to `path` atomically (ganpp::write_file_atomically), so a reader never sees half a file.
 /// @throws ganpp::io_error naming the file.
 inline void write_file(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    out << text;
-    out.flush();
-    if (!out) {
-      std::remove(tmp.c_str());
-      throw ganpp::io_error("cannot write " + path);
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw ganpp::io_error("cannot write " + path);
-  }
+  ganpp::write_file_atomically(path, [&](ganpp::AtomicFileSink& out) { out.write(text); }, "examples::write_file");
 }
 
 }  // namespace examples

@@ -3,8 +3,10 @@
 #include <ganpp/checkpoint.hpp>
 #include <ganpp/data/dataset.hpp>
 #include <ganpp/data/idx.hpp>
+#include <ganpp/data/mnist.hpp>
 #include <ganpp/ganpp.hpp>
 #include <ganpp/io/png.hpp>
+#include <ganpp/model_io.hpp>
 #include <ganpp/training_state.hpp>
 
 #include "common/cli.hpp"

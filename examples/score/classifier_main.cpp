@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 // ganpp-classifier: trains the MNIST evaluation classifier that ganpp-score uses, and reports its test accuracy.
+#include <ganpp/data/mnist.hpp>
+
 #include "common/cli.hpp"
 #include "common/output.hpp"
 #include "mnist_classifier.hpp"
