@@ -7,7 +7,7 @@
 #include <ganpp/data/idx.hpp>
 #include <ganpp/data/mnist.hpp>
 
-#include "temp_dir.hpp"
+#include "support.hpp"
 
 #if defined(__GNUC__)
 #pragma GCC diagnostic push
