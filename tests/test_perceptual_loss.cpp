@@ -8,17 +8,12 @@
 
 #include <cmath>
 
+#include "support.hpp"
+
 using namespace ganpp;
+using test::random_tensor;
 
 namespace {
-
-template <typename Scalar>
-Tensor<Scalar> random_tensor(const Shape& s, std::uint64_t seed) {
-  Tensor<Scalar> t(s);
-  Rng rng(seed);
-  rng.fill_normal(t);
-  return t;
-}
 
 // A small feature network on (N, 1, 6, 6) images, with random parameters and running statistics, whose layer 4 is a
 // Dropout (eval mode matters: in train mode its masks would change from call to call) and whose last layer expects
@@ -34,8 +29,7 @@ Sequential<Scalar> feature_net() {
       .template emplace<Tanh<Scalar>>()
       .template emplace<Flatten<Scalar>>()
       .template emplace<Linear<Scalar>>(999, 1);
-  Rng rng(3);
-  for (auto& p : net.parameters()) rng.fill_normal(*p.value, 0.0, 0.5);
+  test::randomize(net, 3);
   const Tensor<Scalar> x = random_tensor<Scalar>(Shape{8, 1, 6, 6}, 4);
   net[1].forward(net[0].forward(x));  // a train-mode pass moves BatchNorm's running statistics away from 0 and 1
   net.zero_grad();
@@ -81,8 +75,7 @@ TEST_CASE("gradient check: PerceptualLoss, MSE and L1, truncated Sequential and 
     }
   Sequential<double> whole;
   whole.emplace<Conv2d<double>>(ConvOptions(1, 2, 3)).emplace<BatchNorm<double>>(2).emplace<Tanh<double>>();
-  Rng rng(9);
-  for (auto& p : whole.parameters()) rng.fill_normal(*p.value, 0.0, 0.5);
+  test::randomize(whole, 9);
   PerceptualLoss<double> loss(whole);
   LossAsLayer as_layer(loss, target);
   const GradientCheckResult r = check_layer_gradients<double>(as_layer, output);

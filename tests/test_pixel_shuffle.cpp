@@ -4,6 +4,8 @@
 #include <ganpp/ganpp.hpp>
 #include <ganpp/layers/pixel_shuffle.hpp>
 
+#include "support.hpp"
+
 using namespace ganpp;
 
 namespace {
@@ -80,10 +82,7 @@ TEMPLATE_TEST_CASE("PixelShuffle's backward is the inverse rearrangement and hon
 TEST_CASE("gradient check: PixelShuffle", "[layer][gradcheck][superres]") {
   for (Index r : {1, 2, 3}) {
     PixelShuffle<double> shuffle(r);
-    Tensor<double> x(Shape{2, 2 * r * r, 2, 3});
-    Rng rng(5);
-    rng.fill_normal(x);
-    const GradientCheckResult check = check_layer_gradients(shuffle, x);
+    const GradientCheckResult check = check_layer_gradients(shuffle, test::random_tensor(Shape{2, 2 * r * r, 2, 3}, 5));
     INFO(shuffle.name() << ": worst entry " << check.where << ", error " << check.max_error);
     CHECK(check.max_error < 1e-8);
   }

@@ -4,21 +4,15 @@
 #include <ganpp/ganpp.hpp>
 #include <ganpp/layers/prelu.hpp>
 
+#include "support.hpp"
+
 using namespace ganpp;
 
 namespace {
 
-Tensor<double> random_tensor(const Shape& s, std::uint64_t seed) {
-  Tensor<double> t(s);
-  Rng rng(seed);
-  rng.fill_normal(t);
-  return t;
-}
-
 void require_gradients_match(PReLU<double>& layer, const Shape& input_shape) {
-  Rng rng(7);
-  rng.fill_normal(layer.weight(), 0.0, 0.5);  // slopes away from their initial 0.25, some negative
-  const GradientCheckResult r = check_layer_gradients(layer, random_tensor(input_shape, 11));
+  test::randomize(layer, 7);  // slopes away from their initial 0.25, some negative
+  const GradientCheckResult r = check_layer_gradients(layer, test::random_tensor(input_shape, 11));
   INFO(layer.name() << ": worst entry " << r.where << ", error " << r.max_error);
   REQUIRE(r.max_error < 1e-8);
 }
