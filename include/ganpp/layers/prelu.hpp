@@ -11,8 +11,8 @@ namespace ganpp {
 /// Parametric ReLU (He et al. 2015, "Delving deep into rectifiers"), as PyTorch's nn.PReLU:
 /// y = x for x > 0 and y = a_c * x otherwise, with a learned slope a_c for channel c (dimension 1 of the input).
 /// With num_parameters = 1 one slope is shared by every channel and the input may have any rank; with
-/// num_parameters = C the input must be (N, C), (N, C, L) or (N, C, H, W). SRGAN's generator uses it after each
-/// convolution (Ledig et al. 2017).
+/// num_parameters = C the input must be (N, C), (N, C, L) or (N, C, H, W). SRGAN's generator uses it as its
+/// activation (Ledig et al. 2017).
 /// @tparam Scalar float or double.
 template <typename Scalar = float>
 class PReLU : public Layer<Scalar> {
@@ -45,8 +45,8 @@ class PReLU : public Layer<Scalar> {
   }
 
   const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
-    GANPP_ASSERT(input_ != nullptr);
     this->check_grad(dy, output_.shape());
+    GANPP_ASSERT(input_ != nullptr);
     const Tensor<Scalar>& x = *input_;
     if (!this->frozen_)
       for_each_channel(x.shape(), [&](Index begin, Index size, Index c) {

@@ -22,8 +22,9 @@ enum class FeatureDistance {
 /// and for its target, with its gradient back to the generated image. SRGAN's content loss (Ledig et al. 2017,
 /// "Photo-realistic single image super-resolution using a generative adversarial network", the "VGG54" loss) and
 /// Johnson et al. 2016's feature reconstruction loss compare VGG activations; any trained ganpp network serves here,
-/// for instance the MNIST evaluation classifier's feature Sequential for digits (examples/score/mnist_classifier.hpp:
-/// layer 7, the ReLU after the last convolution block, gives 128x7x7 features).
+/// for instance, for digits, the feature Sequential of the MNIST evaluation classifier (examples/score/
+/// mnist_classifier.hpp) up to its layer 7, the ReLU after the last convolution block: 128x7x7 features, the
+/// counterpart of VGG54's activations after the last convolution before the last pooling.
 ///
 /// The feature network is the whole layer passed in, or the layers 0..`last_layer` of a Sequential (the later layers
 /// are not run). For each call the network is switched to eval mode (BatchNorm's running statistics, no dropout) and
