@@ -208,7 +208,8 @@ double psnr(const Tensor<Scalar>& a, const Tensor<Scalar>& b, double data_range)
       sq += d * d;
     }
     const double mse = sq / static_cast<double>(per_image);
-    total += mse == 0 ? std::numeric_limits<double>::infinity() : 10.0 * std::log10(data_range * data_range / mse);
+    if (mse == 0) return std::numeric_limits<double>::infinity();  // an identical image: so is the mean
+    total += 10.0 * std::log10(data_range * data_range / mse);
   }
   return total / static_cast<double>(n);
 }
@@ -247,8 +248,9 @@ double ssim(const Tensor<Scalar>& a, const Tensor<Scalar>& b, double data_range,
   // The 2-d Gaussian window is the outer product of this normalised 1-d one, so filtering is separable.
   std::vector<double> g(static_cast<std::size_t>(win));
   double g_sum = 0;
+  const Index half = win / 2;
   for (Index i = 0; i < win; ++i) {
-    const double d = static_cast<double>(i - win / 2);
+    const double d = static_cast<double>(i - half);
     g[static_cast<std::size_t>(i)] = std::exp(-d * d / (2 * options.sigma * options.sigma));
     g_sum += g[static_cast<std::size_t>(i)];
   }
