@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
-// Super-resolution helpers: box downsampling against block means computed by hand.
+// Super-resolution: box downsampling against block means computed by hand; the SRResNet generator's shapes,
+// gradients and errors.
 #include <catch2/catch.hpp>
 #include <ganpp/ganpp.hpp>
 #include <ganpp/superres.hpp>
+
+#include "support.hpp"
 
 using namespace ganpp;
 
@@ -50,4 +53,78 @@ TEMPLATE_TEST_CASE("box_downsample: bad shapes and factors name the function and
                     Catch::Contains("box_downsample()") && Catch::Contains("multiples of 4") && Catch::Contains("(1, 1, 28, 30)"));
   CHECK_THROWS_AS(box_downsample(Tensor<TestType>(Shape{2, 784}), 4, out), shape_error);
   CHECK_THROWS_AS(box_downsample(Tensor<TestType>(Shape{1, 1, 4, 4}), 0, out), argument_error);
+}
+
+TEMPLATE_TEST_CASE("srresnet_generator: 7x7 -> 28x28 forward and backward shapes, one channel", "[superres][layer]", float, double) {
+  using T = TestType;
+  SrResNetOptions o;
+  o.channels = 4;
+  o.residual_blocks = 2;
+  o.upscale = 4;
+  Sequential<T> g = srresnet_generator<T>(o);
+  // conv9, PReLU, long skip, 2 x (conv, PixelShuffle, PReLU), conv9, Tanh.
+  CHECK(g.size() == 11);
+  CHECK(g.output_shape(Shape{3, 1, 7, 7}) == Shape{3, 1, 28, 28});
+  Tensor<T> x(Shape{2, 1, 7, 7});
+  Rng rng(1);
+  rng.fill_uniform(x, -1, 1);
+  const Tensor<T>& y = g.forward(x);
+  REQUIRE(y.shape() == Shape{2, 1, 28, 28});
+  CHECK(y.all_finite());
+  CHECK(y.array().abs().maxCoeff() <= T(1));
+  Tensor<T> dy(y.shape());
+  rng.fill_normal(dy);
+  g.zero_grad();
+  const Tensor<T>& dx = g.backward(dy);
+  CHECK(dx.shape() == x.shape());
+  CHECK(dx.all_finite());
+  bool found_block_weight = false;
+  for (auto& p : g.parameters()) {
+    INFO(p.name);
+    CHECK(p.grad->all_finite());
+    CHECK(p.grad->array().abs().sum() > 0);
+    found_block_weight = found_block_weight || p.name == "2.body.1.body.3.weight";  // block 1's second conv
+  }
+  CHECK(found_block_weight);
+
+  o.upscale = 2;
+  CHECK(srresnet_generator<T>(o).output_shape(Shape{1, 1, 7, 7}) == Shape{1, 1, 14, 14});
+  o.upscale = 1;
+  o.tanh_output = false;
+  o.image_channels = 3;
+  Sequential<T> same = srresnet_generator<T>(o);
+  CHECK(same.size() == 4);
+  CHECK(same.output_shape(Shape{1, 3, 7, 7}) == Shape{1, 3, 7, 7});
+}
+
+TEST_CASE("gradient check: srresnet_block and a tiny SRResNet generator", "[superres][layer][gradcheck]") {
+  auto block = srresnet_block<double>(2);
+  test::randomize(*block, 7);
+  GradientCheckResult r = check_layer_gradients(*block, test::random_tensor(Shape{2, 2, 3, 3}, 8));
+  INFO("block: worst entry " << r.where << ", error " << r.max_error);
+  CHECK(r.max_error < 1e-6);
+
+  SrResNetOptions o;
+  o.channels = 2;
+  o.residual_blocks = 1;
+  o.upscale = 2;
+  Sequential<double> g = srresnet_generator<double>(o);
+  test::randomize(g, 9, 0.3);
+  r = check_layer_gradients(g, test::random_tensor(Shape{2, 1, 3, 3}, 10));
+  INFO("generator: worst entry " << r.where << ", error " << r.max_error);
+  CHECK(r.max_error < 1e-6);
+}
+
+TEST_CASE("srresnet_generator: bad options and inputs", "[superres][errors]") {
+  SrResNetOptions o;
+  o.upscale = 3;
+  CHECK_THROWS_WITH(srresnet_generator<float>(o), Catch::Contains("srresnet_generator()") && Catch::Contains("upscale 3"));
+  o.upscale = 4;
+  o.channels = 0;
+  CHECK_THROWS_AS(srresnet_generator<float>(o), argument_error);
+  CHECK_THROWS_AS(srresnet_block<float>(0), argument_error);
+  o.channels = 4;
+  o.residual_blocks = 1;
+  Sequential<float> g = srresnet_generator<float>(o);
+  CHECK_THROWS_WITH(g.forward(Tensor<float>(Shape{1, 3, 7, 7})), Catch::Contains("Conv2d(1 -> 4, k9 s1 p4)") && Catch::Contains("(1, 3, 7, 7)"));
 }
