@@ -12,8 +12,11 @@ namespace ganpp {
 /// @tparam Scalar float or double.
 template <typename Scalar>
 struct Parameter {
+  /// Name within the layer ("weight", "bias"), prefixed by containers: "0.weight" in a Sequential.
   std::string name;
+  /// The parameter's values; owned by the layer, valid while the layer lives.
   Tensor<Scalar>* value;
+  /// The accumulated dLoss/dvalue, same shape as value; owned by the layer. backward() adds to it, zero_grad() clears it.
   Tensor<Scalar>* grad;
 };
 
@@ -21,7 +24,9 @@ struct Parameter {
 /// @tparam Scalar float or double.
 template <typename Scalar>
 struct Buffer {
+  /// Name within the layer ("running_mean"), prefixed by containers like a Parameter's.
   std::string name;
+  /// The buffer's values; owned by the layer, valid while the layer lives.
   Tensor<Scalar>* value;
 };
 
