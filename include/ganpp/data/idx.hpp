@@ -22,7 +22,9 @@ namespace ganpp {
 
 /// The contents of an IDX file: its dimensions (outermost first) and the row-major payload.
 struct IdxData {
+  /// Dimensions, outermost first: (count, rows, columns) for images, (count) for labels.
   std::vector<Index> dims;
+  /// The unsigned-byte payload, row-major; its size is the product of dims.
   std::vector<std::uint8_t> values;
 };
 

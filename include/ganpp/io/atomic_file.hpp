@@ -38,6 +38,8 @@ class AtomicFileSink {
                      path_ + "' is unchanged");
     written_ += n;
   }
+  /// Appends the bytes of a string.
+  /// @throws io_error naming the file when the write fails.
   void write(const std::string& bytes) { write(bytes.data(), bytes.size()); }
   /// Bytes written so far.
   std::uint64_t bytes_written() const { return written_; }

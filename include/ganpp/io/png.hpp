@@ -67,7 +67,14 @@ namespace ganpp {
 
 /// An 8-bit image: width x height pixels of `channels` interleaved bytes, rows top to bottom.
 struct Image8 {
+  /// @var width
+  /// Width in pixels.
+  /// @var height
+  /// Height in pixels.
+  /// @var channels
+  /// Bytes per pixel: 1 (gray), 3 (RGB) or 4 (RGBA).
   int width = 0, height = 0, channels = 1;
+  /// width * height * channels bytes, row-major, channels interleaved.
   std::vector<std::uint8_t> pixels;
 };
 
