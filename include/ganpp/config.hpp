@@ -25,8 +25,11 @@
 #endif
 #endif
 
+/// ganpp's public API: tensors, layers, models, losses, optimizers, training, data and I/O. Names in ganpp::detail
+/// are internal and may change without notice.
 namespace ganpp {
 
+/// Signed integer type of sizes, dimensions and indices (Eigen::Index, a std::ptrdiff_t).
 using Index = Eigen::Index;
 
 /// Sets the threads used by Eigen's products and by ganpp's own OpenMP loops. Results are bit-for-bit

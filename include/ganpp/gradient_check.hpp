@@ -17,6 +17,7 @@ struct GradientCheckResult {
   std::string where;     ///< "input[3]" or "weight[17]" for the worst entry
 };
 
+/// Settings of check_layer_gradients().
 struct GradientCheckOptions {
   std::uint64_t seed = 1;    ///< seeds the random projection r
   double step = 1e-6;        ///< central-difference step h

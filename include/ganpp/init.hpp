@@ -17,6 +17,9 @@ enum class Init {
   kaiming,        ///< N(0, 2 / fan_in), for ReLU networks (He et al. 2015).
 };
 
+/// The initialisers behind the layers' reset_parameters(), for writing new layers. fan_in counts the inputs that feed
+/// one output and fan_out the outputs one input feeds: in_features and out_features for Linear, in_channels * k * k
+/// and out_channels * k * k for Conv2d.
 namespace init {
 
 /// Fills a weight tensor by the given scheme.

@@ -72,7 +72,7 @@ struct Image8 {
   /// @var height
   /// Height in pixels.
   /// @var channels
-  /// Bytes per pixel: 1 (gray), 3 (RGB) or 4 (RGBA).
+  /// Bytes per pixel, 1 to 4: gray, gray and alpha, RGB, RGBA.
   int width = 0, height = 0, channels = 1;
   /// width * height * channels bytes, row-major, channels interleaved.
   std::vector<std::uint8_t> pixels;
