@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Checkpoint: a versioned, checksummed file of named tensors and texts, saved atomically. Storing models and
-// optimizers in one is model_io.hpp's job.
+/// @file
+/// Checkpoint: a versioned, checksummed file of named tensors and texts, saved atomically. Storing models and
+/// optimizers in one is model_io.hpp's job.
 #pragma once
 
 #include "error.hpp"

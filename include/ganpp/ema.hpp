@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// ExponentialMovingAverage: a shadow copy of a model's weights that follows them slowly, swapped in for sampling.
+/// @file
+/// ExponentialMovingAverage: a shadow copy of a model's weights that follows them slowly, swapped in for sampling.
 #pragma once
 
 #include "layers/layer.hpp"

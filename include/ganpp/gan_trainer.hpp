@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// GanTrainer: alternates discriminator and generator updates under a GanLoss and reports each step.
+/// @file
+/// GanTrainer: alternates discriminator and generator updates under a GanLoss and reports each step.
 #pragma once
 
 #include "ema.hpp"

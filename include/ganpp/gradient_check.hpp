@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Finite-difference gradient checks for layers and losses: the numerical proof that every backward is right.
+/// @file
+/// Finite-difference gradient checks for layers and losses: the numerical proof that every backward is right.
 #pragma once
 
 #include "layers/layer.hpp"

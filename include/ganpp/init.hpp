@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Weight initialisers: PyTorch's default, normal(0, 0.02) as in DCGAN, Xavier/Glorot and Kaiming/He.
+/// @file
+/// Weight initialisers: PyTorch's default, normal(0, 0.02) as in DCGAN, Xavier/Glorot and Kaiming/He.
 #pragma once
 
 #include "random.hpp"

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The two-player game's losses, computed stably from the discriminator's logits, with their gradients.
+/// @file
+/// The two-player game's losses, computed stably from the discriminator's logits, with their gradients.
 #pragma once
 
 #include "error.hpp"

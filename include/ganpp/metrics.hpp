@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Sample-quality metrics: Frechet distance, Inception-style score, class coverage, k-NN precision/recall, and the
-// area under the ROC curve for anomaly scores.
+/// @file
+/// Sample-quality metrics: Frechet distance, Inception-style score, class coverage, k-NN precision/recall, and the
+/// area under the ROC curve for anomaly scores.
 #pragma once
 
 #include "error.hpp"

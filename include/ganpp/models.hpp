@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Generator and Discriminator: Sequential networks that know their input and output shapes (and class count).
+/// @file
+/// Generator and Discriminator: Sequential networks that know their input and output shapes (and class count).
 #pragma once
 
 #include "layers/sequential.hpp"

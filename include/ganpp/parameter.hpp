@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Parameter and Buffer: the named tensors a model exposes to optimizers and checkpoints.
+/// @file
+/// Parameter and Buffer: the named tensors a model exposes to optimizers and checkpoints.
 #pragma once
 
 #include "tensor.hpp"

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Gradient penalties on the discriminator: R1 and the WGAN-GP penalty, with their parameter gradients computed by
-// a finite-difference Hessian-vector product.
+/// @file
+/// Gradient penalties on the discriminator: R1 and the WGAN-GP penalty, with their parameter gradients computed by
+/// a finite-difference Hessian-vector product.
 #pragma once
 
 #include "layers/layer.hpp"

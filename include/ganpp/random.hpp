@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Rng: a seeded generator whose draws are the same on every platform and whose state can be saved and restored.
+/// @file
+/// Rng: a seeded generator whose draws are the same on every platform and whose state can be saved and restored.
 #pragma once
 
 #include "error.hpp"

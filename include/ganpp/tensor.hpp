@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Tensor<Scalar>: a shape of rank 1..4 (N, C, H, W) over contiguous row-major storage, with Eigen maps for the math.
+/// @file
+/// Tensor<Scalar>: a shape of rank 1..4 (N, C, H, W) over contiguous row-major storage, with Eigen maps for the math.
 #pragma once
 
 #include "config.hpp"
@@ -22,6 +23,7 @@ class Shape {
   /// Highest rank a Shape holds.
   static constexpr int kMaxRank = 4;
 
+  /// The rank-0 shape: no dimensions, numel() 1.
   Shape() = default;
   /// A shape from its dimensions, batch first: `Shape{64, 1, 28, 28}`.
   /// @throws shape_error for more than kMaxRank dimensions or a negative one.
@@ -124,6 +126,7 @@ class Tensor {
   /// Read-only map of the storage as a flat Eigen array.
   using ConstArrayMap = Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, 1>>;
 
+  /// A tensor without storage and with a rank-0 shape; give it a shape with resize() or assign() before use.
   Tensor() = default;
   /// A tensor of the given shape with every element set to fill.
   explicit Tensor(const Shape& shape, Scalar fill = Scalar(0)) : shape_(shape), data_(static_cast<std::size_t>(shape.numel()), fill) {}

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// TrainingState: everything a GanTrainer run needs to continue exactly, saved to and restored from a Checkpoint;
-// DivergenceGuard: opt-in rollback to the last good state when a step diverges.
+/// @file
+/// TrainingState: everything a GanTrainer run needs to continue exactly, saved to and restored from a Checkpoint;
+/// DivergenceGuard: opt-in rollback to the last good state when a step diverges.
 #pragma once
 
 #include "checkpoint.hpp"

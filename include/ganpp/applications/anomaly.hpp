@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// AnomalyScorer: how unlike a trained GAN's data an input is, from the discriminator's logit and, optionally, an
-// AnoGAN latent search for the generated image closest to the input.
+/// @file
+/// AnomalyScorer: how unlike a trained GAN's data an input is, from the discriminator's logit and, optionally, an
+/// AnoGAN latent search for the generated image closest to the input.
 #pragma once
 
 #include "../losses.hpp"

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// ImageDataset loaded from IDX files, and BatchLoader: shuffled, resumable mini-batches scaled to [-1, 1] or any
-// other PixelRange. MNIST's own files and checks are in mnist.hpp.
+/// @file
+/// ImageDataset loaded from IDX files, and BatchLoader: shuffled, resumable mini-batches scaled to [-1, 1] or any
+/// other PixelRange. MNIST's own files and checks are in mnist.hpp.
 #pragma once
 
 #include "../config.hpp"

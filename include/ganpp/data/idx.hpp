@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// IDX files (the MNIST format): validated reading of unsigned-byte arrays of rank 1..4 and atomic writing.
+/// @file
+/// IDX files (the MNIST format): validated reading of unsigned-byte arrays of rank 1..4 and atomic writing.
 #pragma once
 
 #include "../config.hpp"

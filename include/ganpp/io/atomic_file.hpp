@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// write_file_atomically(): the one way ganpp writes a file (checkpoints, IDX, PNG): a temporary file, flushed and
-// synced, renamed over the target, then the folder synced; a failure leaves the old target as it was.
+/// @file
+/// write_file_atomically(): the one way ganpp writes a file (checkpoints, IDX, PNG): a temporary file, flushed and
+/// synced, renamed over the target, then the folder synced; a failure leaves the old target as it was.
 #pragma once
 
 #include "../error.hpp"

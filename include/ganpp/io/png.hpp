@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// PNG output through stb_image_write (opt-in: needs the stb headers): grids of generated images, written atomically.
+/// @file
+/// PNG output through stb_image_write (opt-in: needs the stb headers): grids of generated images, written atomically.
 #pragma once
 
 #include "../config.hpp"

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Element-wise activations: ReLU, LeakyReLU, Tanh, Sigmoid. Each backward uses only the saved output.
+/// @file
+/// Element-wise activations: ReLU, LeakyReLU, Tanh, Sigmoid. Each backward uses only the saved output.
 #pragma once
 
 #include "../detail/parallel.hpp"

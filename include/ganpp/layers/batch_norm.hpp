@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// BatchNorm over (N, C) or (N, C, H, W) inputs: batch statistics in train mode, running statistics in eval mode.
+/// @file
+/// BatchNorm over (N, C) or (N, C, H, W) inputs: batch statistics in train mode, running statistics in eval mode.
 #pragma once
 
 #include "../detail/parallel.hpp"

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Container: a layer that owns named child layers and forwards every walk over them (modes, parameters, buffers,
-// gradients, labels, random state), written once here for Sequential, SpectralNorm, Residual and SkipConcat.
+/// @file
+/// Container: a layer that owns named child layers and forwards every walk over them (modes, parameters, buffers,
+/// gradients, labels, random state), written once here for Sequential, SpectralNorm, Residual and SkipConcat.
 #pragma once
 
 #include "layer.hpp"

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Conv2d: 2-d convolution over NCHW inputs as im2col plus one batched GEMM.
+/// @file
+/// Conv2d: 2-d convolution over NCHW inputs as im2col plus one batched GEMM.
 #pragma once
 
 #include "../detail/gemm.hpp"

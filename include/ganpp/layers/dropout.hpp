@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Dropout: zeroes each element with probability p in train mode and scales the rest by 1/(1-p).
+/// @file
+/// Dropout: zeroes each element with probability p in train mode and scales the rest by 1/(1-p).
 #pragma once
 
 #include "layer.hpp"

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Embedding (class index -> learned vector) and LabelConcat (appends a label embedding to a layer's input).
+/// @file
+/// Embedding (class index -> learned vector) and LabelConcat (appends a label embedding to a layer's input).
 #pragma once
 
 #include "layer.hpp"

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Layer<Scalar>: the interface every layer implements (forward, backward, parameters, train/eval mode).
+/// @file
+/// Layer<Scalar>: the interface every layer implements (forward, backward, parameters, train/eval mode).
 #pragma once
 
 #include "../error.hpp"
@@ -22,6 +23,7 @@ namespace ganpp {
 template <typename Scalar>
 class Layer {
  public:
+  /// Virtual, so that containers own and destroy layers through Layer pointers.
   virtual ~Layer() = default;
 
   /// Short description naming the layer and its configuration, used in error messages: "Linear(784 -> 512)".

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Linear: y = W x + b on (N, in) inputs.
+/// @file
+/// Linear: y = W x + b on (N, in) inputs.
 #pragma once
 
 #include "../detail/gemm.hpp"

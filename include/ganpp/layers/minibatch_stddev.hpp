@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// MinibatchStdDev: appends the batch's average per-feature standard deviation as one more feature or channel.
+/// @file
+/// MinibatchStdDev: appends the batch's average per-feature standard deviation as one more feature or channel.
 #pragma once
 
 #include "layer.hpp"

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Reshape and Flatten: change a tensor's per-sample shape without touching its values.
+/// @file
+/// Reshape and Flatten: change a tensor's per-sample shape without touching its values.
 #pragma once
 
 #include "layer.hpp"

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Residual: y = f(x) + x, or f(x) + proj(x) when a projection changes the shape (He et al. 2016).
+/// @file
+/// Residual: y = f(x) + x, or f(x) + proj(x) when a projection changes the shape (He et al. 2016).
 #pragma once
 
 #include "container.hpp"

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Sequential: a chain of layers run one after another; itself a layer, so chains nest.
+/// @file
+/// Sequential: a chain of layers run one after another; itself a layer, so chains nest.
 #pragma once
 
 #include "container.hpp"
@@ -15,6 +16,7 @@ namespace ganpp {
 template <typename Scalar = float>
 class Sequential : public Container<Scalar> {
  public:
+  /// An empty chain; add layers with add() or emplace().
   Sequential() : Container<Scalar>("Sequential") {}
   /// Moves the layers; they stay at the same addresses, so references from operator[] remain valid. Not copyable.
   Sequential(Sequential&&) noexcept = default;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// SkipConcat: y = concat([x, f(x)]) along channels: the U-Net's skip connection, one level per block.
+/// @file
+/// SkipConcat: y = concat([x, f(x)]) along channels: the U-Net's skip connection, one level per block.
 #pragma once
 
 #include "container.hpp"

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// SpectralNorm: wraps a layer with a weight (Linear, Conv2d, ConvTranspose2d) and divides that weight by its largest
-// singular value, estimated by power iteration.
+/// @file
+/// SpectralNorm: wraps a layer with a weight (Linear, Conv2d, ConvTranspose2d) and divides that weight by its largest
+/// singular value, estimated by power iteration.
 #pragma once
 
 #include "container.hpp"

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Adam (Kingma & Ba 2015) with bias correction and optional L2 weight decay, as PyTorch's torch.optim.Adam.
+/// @file
+/// Adam (Kingma & Ba 2015) with bias correction and optional L2 weight decay, as PyTorch's torch.optim.Adam.
 #pragma once
 
 #include "optimizer.hpp"

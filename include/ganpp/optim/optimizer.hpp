@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Optimizer<Scalar>: updates one model's parameters from their gradients; its state can be saved and restored.
+/// @file
+/// Optimizer<Scalar>: updates one model's parameters from their gradients; its state can be saved and restored.
 #pragma once
 
 #include "../error.hpp"
@@ -43,6 +44,7 @@ class Optimizer {
     for (std::size_t i = 0; i < params_.size(); ++i)
       for (Index b = 0; b < params_[i].value->size(); b += kChunk) chunks_.push_back({i, b, std::min(params_[i].value->size(), b + kChunk)});
   }
+  /// Virtual, so that an optimizer can be owned through an Optimizer pointer.
   virtual ~Optimizer() = default;
 
   /// Applies one update to every parameter from its accumulated gradient.

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// RMSProp (Tieleman & Hinton 2012) with optional momentum, as PyTorch's torch.optim.RMSprop.
+/// @file
+/// RMSProp (Tieleman & Hinton 2012) with optional momentum, as PyTorch's torch.optim.RMSprop.
 #pragma once
 
 #include "optimizer.hpp"

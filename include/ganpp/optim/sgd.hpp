@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// SGD with momentum, Nesterov momentum and L2 weight decay, as PyTorch defines them.
+/// @file
+/// SGD with momentum, Nesterov momentum and L2 weight decay, as PyTorch defines them.
 #pragma once
 
 #include "optimizer.hpp"
