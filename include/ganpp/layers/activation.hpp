@@ -39,7 +39,7 @@ class Activation : public Layer<Scalar> {
   }
 
  protected:
-  /// Column array of Scalar, for Derived's expressions.
+  /// Dynamic column array of Scalar, for a Derived's expressions (the built-in activations do not need it).
   using Array = Eigen::Array<Scalar, Eigen::Dynamic, 1>;
   /// @var output_
   /// The last forward()'s output, which backward() reads.
