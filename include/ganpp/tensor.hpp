@@ -126,7 +126,8 @@ class Tensor {
   /// Read-only map of the storage as a flat Eigen array.
   using ConstArrayMap = Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, 1>>;
 
-  /// A tensor without storage and with a rank-0 shape; give it a shape with resize() or assign() before use.
+  /// A tensor without storage and with a rank-0 shape (whose size() reports 1); give it a shape with resize() or
+  /// assign() before use.
   Tensor() = default;
   /// A tensor of the given shape with every element set to fill.
   explicit Tensor(const Shape& shape, Scalar fill = Scalar(0)) : shape_(shape), data_(static_cast<std::size_t>(shape.numel()), fill) {}
@@ -147,7 +148,8 @@ class Tensor {
   Index size() const { return shape_.numel(); }
   /// Batch size (dimension 0).
   Index batch() const { return shape_.rank() ? shape_[0] : 1; }
-  /// True when the tensor holds no element (default-constructed, or a zero dimension).
+  /// True when size() is 0, i.e. a dimension is 0. Not for a default-constructed tensor: its rank-0 shape reports
+  /// size() 1 although it has no storage.
   bool empty() const { return size() == 0; }
 
   /// Pointer to the first element of the contiguous storage; invalidated when resize() grows the tensor.
