@@ -201,7 +201,8 @@ void check_image_pair(const char* fn, const Tensor<Scalar>& a, const Tensor<Scal
 /// pixels) and then averaged over the batch, as super-resolution papers report a test set's mean PSNR. An image
 /// identical to its reference has PSNR +infinity, and then so has the mean.
 /// @tparam Scalar float or double; the arithmetic is done in double.
-/// @param a, b batches of images, (N, C, H, W) or any shape with the batch first, of the same shape.
+/// @param a a batch of images, (N, C, H, W) or any shape with the batch first.
+/// @param b the reference images, of a's shape.
 /// @param data_range L, the distance between the smallest and the largest possible value: 2 for images in [-1, 1],
 ///        1 for [0, 1], 255 for 8-bit images.
 /// @throws shape_error for different or unbatched shapes (the message prints both); argument_error for L <= 0.
@@ -240,8 +241,10 @@ struct SsimOptions {
 /// weighted (not sample) variances, each channel on its own. The result is the mean over window positions, channels
 /// and images: 1 for identical images.
 /// @tparam Scalar float or double; the arithmetic is done in double.
-/// @param a, b batches of images (N, C, H, W) of the same shape, H and W at least the window side (11).
+/// @param a a batch of images (N, C, H, W), H and W at least the window side (11).
+/// @param b the reference images, of a's shape.
 /// @param data_range L, as for psnr(): 2 for images in [-1, 1], 255 for 8-bit images.
+/// @param options the window and constants; the defaults are the paper's.
 /// @throws shape_error for different shapes, a rank other than 4 or images smaller than the window (the message prints
 ///         both shapes); argument_error for L <= 0 or bad options.
 template <typename Scalar>

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Super-resolution: the fixed box (area) downsampling that makes low-resolution inputs, and SRGAN's generator.
+/// @file
+/// Super-resolution: the fixed box (area) downsampling that makes low-resolution inputs, and SRGAN's generator.
 #pragma once
 
 #include "error.hpp"
@@ -24,6 +25,7 @@ namespace ganpp {
 /// high-resolution targets: 28x28 -> 7x7 with f = 4. Averages keep the value range, so [-1, 1] images stay in [-1, 1].
 /// @tparam Scalar float or double.
 /// @param images (N, C, H, W) with H and W multiples of factor.
+/// @param factor f, the side of the averaged blocks.
 /// @param out resized to (N, C, H / factor, W / factor), reusing its buffer.
 /// @throws argument_error for factor < 1; shape_error for another rank or sides not divisible by factor.
 template <typename Scalar>
@@ -61,6 +63,7 @@ struct SrResNetOptions {
 /// One SRResNet residual block, x + BN(conv3x3(PReLU(BN(conv3x3(x))))), with channels in and out and per-channel
 /// PReLU slopes. The convolutions have no bias: the BatchNorm after each one has its own shift.
 /// @tparam Scalar float or double.
+/// @param channels the block's input and output channels.
 /// @throws argument_error for channels < 1.
 template <typename Scalar = float>
 std::unique_ptr<Layer<Scalar>> srresnet_block(Index channels) {
@@ -81,6 +84,7 @@ std::unique_ptr<Layer<Scalar>> srresnet_block(Index channels) {
 /// The long skip is a Residual around the residual blocks and the conv-BN after them, so its parameters read
 /// "2.body.<i>...". Initialise it with reset_parameters() for a scheme other than PyTorch's default.
 /// @tparam Scalar float or double.
+/// @param o the image and feature channels, the block count, the upscale factor and the output activation.
 /// @throws argument_error for non-positive channels, a negative block count or an upscale that is not a power of two.
 template <typename Scalar = float>
 Sequential<Scalar> srresnet_generator(const SrResNetOptions& o = {}) {

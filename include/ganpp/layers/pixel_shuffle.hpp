@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// PixelShuffle: sub-pixel convolution's rearrangement of (N, C*r*r, H, W) into (N, C, H*r, W*r).
+/// @file
+/// PixelShuffle: sub-pixel convolution's rearrangement of (N, C*r*r, H, W) into (N, C, H*r, W*r).
 #pragma once
 
 #include "layer.hpp"
@@ -24,7 +25,9 @@ class PixelShuffle : public Layer<Scalar> {
       throw argument_error("PixelShuffle::PixelShuffle(): upscale_factor must be positive, got " + std::to_string(upscale_factor));
   }
 
+  /// "PixelShuffle(r)".
   std::string name() const override { return "PixelShuffle(" + std::to_string(r_) + ")"; }
+  /// (N, C / (r*r), H*r, W*r) for an input (N, C, H, W).
   /// @throws shape_error unless the input is (N, C, H, W) with C a positive multiple of r*r.
   Shape output_shape(const Shape& in) const override {
     this->require(in.rank() == 4 && in[1] > 0 && in[1] % (r_ * r_) == 0, in,
@@ -32,6 +35,8 @@ class PixelShuffle : public Layer<Scalar> {
     return Shape{in[0], in[1] / (r_ * r_), in[2] * r_, in[3] * r_};
   }
 
+  /// Rearranges x into an output the layer owns; x need not be kept.
+  /// @throws shape_error when output_shape() rejects x's shape.
   const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
     output_.resize(output_shape(x.shape()));
     input_shape_ = x.shape();
@@ -41,6 +46,8 @@ class PixelShuffle : public Layer<Scalar> {
     return output_;
   }
 
+  /// The inverse rearrangement of dy, or an empty tensor when set_input_grad(false).
+  /// @throws shape_error when dy's shape differs from the last output's.
   const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
     this->check_grad(dy, output_.shape());
     if (!this->input_grad_) {
@@ -54,6 +61,7 @@ class PixelShuffle : public Layer<Scalar> {
     return grad_input_;
   }
 
+  /// r, the factor by which height and width grow.
   Index upscale_factor() const { return r_; }
 
  private:

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// PReLU: a leaky ReLU whose negative slope is learned, one slope for all channels or one per channel.
+/// @file
+/// PReLU: a leaky ReLU whose negative slope is learned, one slope for all channels or one per channel.
 #pragma once
 
 #include "layer.hpp"
@@ -25,7 +26,9 @@ class PReLU : public Layer<Scalar> {
     if (num_parameters < 1) throw argument_error("PReLU::PReLU(): num_parameters must be positive, got " + std::to_string(num_parameters));
   }
 
+  /// "PReLU(num_parameters)".
   std::string name() const override { return "PReLU(" + std::to_string(num_) + ")"; }
+  /// The input's shape.
   /// @throws shape_error for an unbatched input, or one whose dimension 1 is not num_parameters (when it is > 1).
   Shape output_shape(const Shape& in) const override {
     if (num_ == 1) this->require(in.rank() >= 1, in, [] { return std::string("a batched input"); });
@@ -33,6 +36,9 @@ class PReLU : public Layer<Scalar> {
     return in;
   }
 
+  /// Applies the slopes into an output the layer owns. Keeps a pointer to x for backward(), so x must stay alive
+  /// and unchanged until then.
+  /// @throws shape_error when output_shape() rejects x's shape.
   const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
     output_.resize(output_shape(x.shape()));
     input_ = &x;
@@ -44,6 +50,8 @@ class PReLU : public Layer<Scalar> {
     return output_;
   }
 
+  /// Adds the slope gradients (unless frozen) and returns dLoss/dx, or an empty tensor when set_input_grad(false).
+  /// @throws shape_error when dy's shape differs from the last output's.
   const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
     this->check_grad(dy, output_.shape());
     GANPP_ASSERT(input_ != nullptr);
@@ -71,7 +79,9 @@ class PReLU : public Layer<Scalar> {
   std::vector<Parameter<Scalar>> parameters() override { return {{"weight", &weight_, &weight_grad_}}; }
   /// Sets every slope back to the constructor's init, whatever the scheme (PyTorch initialises PReLU the same way).
   void reset_parameters(Init /*scheme*/, Rng& /*rng*/) override { weight_.fill(init_); }
+  /// The slopes, shape (num_parameters), to read or set.
   Tensor<Scalar>& weight() { return weight_; }
+  /// 1 (one shared slope) or the channel count.
   Index num_parameters() const { return num_; }
 
  private:

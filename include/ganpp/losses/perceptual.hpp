@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// PerceptualLoss: the distance between a frozen feature network's activations for an output and for its target.
+/// @file
+/// PerceptualLoss: the distance between a frozen feature network's activations for an output and for its target.
 #pragma once
 
 #include "../layers/layer.hpp"
@@ -40,11 +41,14 @@ class PerceptualLoss {
  public:
   /// Compares the whole network's outputs.
   /// @param features the feature network, kept by reference.
+  /// @param distance MSE or L1 between the two feature tensors.
   explicit PerceptualLoss(Layer<Scalar>& features, FeatureDistance distance = FeatureDistance::mse)
       : chain_{&features}, distance_(distance), description_(features.name()), saved_flags_(1) {}
 
   /// Compares the activations of layer `last_layer` of a Sequential: its layers 0..last_layer form the feature network.
   /// @param features the network, kept by reference; it must not gain or lose layers while the loss is in use.
+  /// @param last_layer the index of the layer whose activations are compared.
+  /// @param distance MSE or L1 between the two feature tensors.
   /// @throws argument_error when last_layer is not a layer of the network.
   PerceptualLoss(Sequential<Scalar>& features, std::size_t last_layer, FeatureDistance distance = FeatureDistance::mse) : distance_(distance) {
     if (last_layer >= features.size())
@@ -57,6 +61,8 @@ class PerceptualLoss {
   /// The loss mean distance(f(output), f(target)) over every feature element; writes dLoss/dOutput into grad (the
   /// shape of output). The target's features are computed first, then the output's, whose backward gives grad.
   /// @param output the generated images; must stay alive and unchanged during the call.
+  /// @param target the images output should match, of the same shape.
+  /// @param grad receives dLoss/dOutput, resized to output's shape (its buffer reused).
   /// @throws shape_error when output and target differ in shape (message naming both), or when the feature network
   ///         does not accept them (its message names the layer and the shape).
   Scalar compute(const Tensor<Scalar>& output, const Tensor<Scalar>& target, Tensor<Scalar>& grad) {
@@ -89,6 +95,7 @@ class PerceptualLoss {
     return static_cast<Scalar>(total / static_cast<double>(n));
   }
 
+  /// MSE or L1, as constructed.
   FeatureDistance distance() const { return distance_; }
   /// The feature network, for messages: "Sequential(11 layers) up to layer 7 (ReLU)".
   const std::string& description() const { return description_; }
