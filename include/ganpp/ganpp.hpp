@@ -2,7 +2,8 @@
 /// @file
 /// Umbrella header: config, errors, tensor, random, init, parameters, every layer, optimizers, losses, models, the
 /// trainer, penalties, EMA and the gradient check. Opt-in, so that programs which do not need them do not compile
-/// them: checkpoint.hpp, model_io.hpp, training_state.hpp, io/, data/, metrics.hpp, classification.hpp, applications/.
+/// them: checkpoint.hpp, model_io.hpp, training_state.hpp, io/, data/, metrics.hpp, classification.hpp, superres.hpp,
+/// applications/.
 #pragma once
 
 #include "config.hpp"
@@ -13,6 +14,7 @@
 #include "init.hpp"
 #include "layers.hpp"
 #include "losses.hpp"
+#include "losses/perceptual.hpp"
 #include "models.hpp"
 #include "optim.hpp"
 #include "penalties.hpp"

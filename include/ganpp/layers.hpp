@@ -12,6 +12,8 @@
 #include "layers/layer.hpp"
 #include "layers/linear.hpp"
 #include "layers/minibatch_stddev.hpp"
+#include "layers/pixel_shuffle.hpp"
+#include "layers/prelu.hpp"
 #include "layers/reshape.hpp"
 #include "layers/residual.hpp"
 #include "layers/sequential.hpp"

@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: MIT
 /// @file
-/// Sample-quality metrics: Frechet distance, Inception-style score, class coverage, k-NN precision/recall, and the
-/// area under the ROC curve for anomaly scores.
+/// Sample-quality metrics: Frechet distance, Inception-style score, class coverage, k-NN precision/recall, the area
+/// under the ROC curve for anomaly scores, and the image-fidelity metrics PSNR and SSIM.
 #pragma once
 
 #include "error.hpp"
+#include "tensor.hpp"
 
 #include <Eigen/Dense>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -181,6 +184,125 @@ inline double auroc(const std::vector<double>& scores, const std::vector<int>& l
     i = j;
   }
   return (rank_sum - positives * (positives + 1) / 2) / (positives * negatives);
+}
+
+namespace detail {
+template <typename Scalar>
+void check_image_pair(const char* fn, const Tensor<Scalar>& a, const Tensor<Scalar>& b, double data_range) {
+  if (a.shape() != b.shape() || a.rank() < 2 || a.empty())
+    throw shape_error(std::string(fn) + "(): expected two non-empty batches of images of the same shape, got " + a.shape().str() + " and " +
+                      b.shape().str());
+  if (!(data_range > 0) || !std::isfinite(data_range))
+    throw argument_error(std::string(fn) + "(): data_range must be positive and finite, got " + std::to_string(data_range));
+}
+}  // namespace detail
+
+/// Peak signal-to-noise ratio in decibels, 10 log10(L^2 / MSE), computed per image (the MSE over its channels and
+/// pixels) and then averaged over the batch, as super-resolution papers report a test set's mean PSNR. An image
+/// identical to its reference has PSNR +infinity, and then so has the mean.
+/// @tparam Scalar float or double; the arithmetic is done in double.
+/// @param a a batch of images, (N, C, H, W) or any shape with the batch first.
+/// @param b the reference images, of a's shape.
+/// @param data_range L, the distance between the smallest and the largest possible value: 2 for images in [-1, 1],
+///        1 for [0, 1], 255 for 8-bit images.
+/// @throws shape_error for different or unbatched shapes (the message prints both); argument_error for L <= 0.
+template <typename Scalar>
+double psnr(const Tensor<Scalar>& a, const Tensor<Scalar>& b, double data_range) {
+  detail::check_image_pair("psnr", a, b, data_range);
+  const Index n = a.batch(), per_image = a.shape().sample_size();
+  double total = 0;
+  for (Index i = 0; i < n; ++i) {
+    double sq = 0;
+    for (Index j = i * per_image; j < (i + 1) * per_image; ++j) {
+      const double d = static_cast<double>(a[j]) - static_cast<double>(b[j]);
+      sq += d * d;
+    }
+    const double mse = sq / static_cast<double>(per_image);
+    if (mse == 0) return std::numeric_limits<double>::infinity();  // an identical image: so is the mean
+    total += 10.0 * std::log10(data_range * data_range / mse);
+  }
+  return total / static_cast<double>(n);
+}
+
+/// Options of ssim(); the defaults are Wang et al.'s.
+struct SsimOptions {
+  double k1 = 0.01;    ///< C1 = (k1 L)^2 stabilises the luminance term
+  double k2 = 0.03;    ///< C2 = (k2 L)^2 stabilises the contrast-structure term
+  double sigma = 1.5;  ///< standard deviation of the Gaussian window
+  Index window = 11;   ///< side of the square window (odd)
+};
+
+/// Structural similarity (Wang, Bovik, Sheikh & Simoncelli 2004, "Image quality assessment: from error visibility to
+/// structural similarity"), with the paper's 11x11 Gaussian window of standard deviation 1.5, normalised to sum 1:
+/// at each window position, with local Gaussian-weighted means mu, variances s^2 and covariance s_ab,
+/// SSIM = (2 mu_a mu_b + C1)(2 s_ab + C2) / ((mu_a^2 + mu_b^2 + C1)(s_a^2 + s_b^2 + C2)).
+/// Conventions, those of the authors' MATLAB code and of scikit-image's structural_similarity with
+/// gaussian_weights=True, use_sample_covariance=False: only 'valid' windows (entirely inside the image, no padding),
+/// weighted (not sample) variances, each channel on its own. The result is the mean over window positions, channels
+/// and images: 1 for identical images.
+/// @tparam Scalar float or double; the arithmetic is done in double.
+/// @param a a batch of images (N, C, H, W), H and W at least the window side (11).
+/// @param b the reference images, of a's shape.
+/// @param data_range L, as for psnr(): 2 for images in [-1, 1], 255 for 8-bit images.
+/// @param options the window and constants; the defaults are the paper's.
+/// @throws shape_error for different shapes, a rank other than 4 or images smaller than the window (the message prints
+///         both shapes); argument_error for L <= 0 or bad options.
+template <typename Scalar>
+double ssim(const Tensor<Scalar>& a, const Tensor<Scalar>& b, double data_range, const SsimOptions& options = {}) {
+  detail::check_image_pair("ssim", a, b, data_range);
+  const Index win = options.window;
+  if (win < 1 || win % 2 == 0 || !(options.sigma > 0) || !(options.k1 > 0) || !(options.k2 > 0))
+    throw argument_error("ssim(): the window must have an odd positive side and sigma, k1, k2 must be positive, got window " + std::to_string(win) +
+                         ", sigma " + std::to_string(options.sigma));
+  if (a.rank() != 4 || a.dim(2) < win || a.dim(3) < win)
+    throw shape_error("ssim(): expected images (N, C, H, W) with H, W >= " + std::to_string(win) + ", got " + a.shape().str() + " and " +
+                      b.shape().str());
+  // The 2-d Gaussian window is the outer product of this normalised 1-d one, so filtering is separable.
+  std::vector<double> g(static_cast<std::size_t>(win));
+  double g_sum = 0;
+  const Index half = win / 2;
+  for (Index i = 0; i < win; ++i) {
+    const double d = static_cast<double>(i - half);
+    g[static_cast<std::size_t>(i)] = std::exp(-d * d / (2 * options.sigma * options.sigma));
+    g_sum += g[static_cast<std::size_t>(i)];
+  }
+  for (double& v : g) v /= g_sum;
+  const double c1 = (options.k1 * data_range) * (options.k1 * data_range), c2 = (options.k2 * data_range) * (options.k2 * data_range);
+  const Index h = a.dim(2), w = a.dim(3), out_h = h - win + 1, out_w = w - win + 1;
+  // Per plane: the five maps a, b, a^2, b^2, ab filtered along rows (h x out_w), then along columns (out_h x out_w).
+  std::array<Eigen::MatrixXd, 5> rows, filtered;
+  for (auto& m : rows) m.resize(h, out_w);
+  for (auto& m : filtered) m.resize(out_h, out_w);
+  double total = 0;
+  for (Index plane = 0; plane < a.dim(0) * a.dim(1); ++plane) {
+    const Scalar* pa = a.data() + plane * h * w;
+    const Scalar* pb = b.data() + plane * h * w;
+    for (Index y = 0; y < h; ++y)
+      for (Index x = 0; x < out_w; ++x) {
+        std::array<double, 5> s{};
+        for (Index k = 0; k < win; ++k) {
+          const double va = static_cast<double>(pa[y * w + x + k]), vb = static_cast<double>(pb[y * w + x + k]);
+          const double gk = g[static_cast<std::size_t>(k)];
+          s[0] += gk * va;
+          s[1] += gk * vb;
+          s[2] += gk * va * va;
+          s[3] += gk * vb * vb;
+          s[4] += gk * va * vb;
+        }
+        for (std::size_t m = 0; m < 5; ++m) rows[m](y, x) = s[m];
+      }
+    for (std::size_t m = 0; m < 5; ++m) {
+      filtered[m] = g[0] * rows[m].topRows(out_h);
+      for (Index k = 1; k < win; ++k) filtered[m] += g[static_cast<std::size_t>(k)] * rows[m].middleRows(k, out_h);
+    }
+    for (Index y = 0; y < out_h; ++y)
+      for (Index x = 0; x < out_w; ++x) {
+        const double mu_a = filtered[0](y, x), mu_b = filtered[1](y, x);
+        const double var_a = filtered[2](y, x) - mu_a * mu_a, var_b = filtered[3](y, x) - mu_b * mu_b, cov = filtered[4](y, x) - mu_a * mu_b;
+        total += (2 * mu_a * mu_b + c1) * (2 * cov + c2) / ((mu_a * mu_a + mu_b * mu_b + c1) * (var_a + var_b + c2));
+      }
+  }
+  return total / static_cast<double>(a.dim(0) * a.dim(1) * out_h * out_w);
 }
 
 }  // namespace ganpp

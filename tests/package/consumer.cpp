@@ -11,8 +11,8 @@ namespace {
 
 using namespace ganpp;
 
-// config, error, tensor, random, init, parameter, layers (each layer header, the containers too), losses, optim,
-// penalties, gradient_check.
+// config, error, tensor, random, init, parameter, layers (each layer header, the containers too), losses (the
+// perceptual loss too), optim, penalties, gradient_check.
 bool touch_every_header() {
   static_assert(GANPP_VERSION_MAJOR >= 0, "config.hpp");
   set_num_threads(1);
@@ -56,6 +56,14 @@ bool touch_every_header() {
   const std::vector<Parameter<double>> block_params = block.parameters();
   if (block_params.size() != 4 || as_container.name().empty()) return false;
   if (block.forward(v).shape() != Shape{4, 8} || check_layer_gradients(block, v).max_error > 1e-6) return false;
+
+  // pixel_shuffle.hpp, prelu.hpp, losses/perceptual.hpp: a sub-pixel upsampling step as a frozen feature network.
+  Sequential<double> up;
+  up.emplace<Conv2d<double>>(ConvOptions(1, 4, 3).with_padding(1)).emplace<PixelShuffle<double>>(2).emplace<PReLU<double>>(1);
+  PerceptualLoss<double> content(up, 2);
+  Tensor<double> target(x.shape()), content_grad;
+  rng.fill_normal(target);
+  if (!(content.compute(x, target, content_grad) > 0) || content_grad.shape() != x.shape()) return false;
 
   Sequential<double> critic;
   critic.emplace<Linear<double>>(5, 8).emplace<LeakyReLU<double>>(0.2).emplace<Linear<double>>(8, 1);

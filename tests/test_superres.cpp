@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: MIT
+// Super-resolution: box downsampling against block means computed by hand; the SRResNet generator's shapes,
+// gradients and errors.
+#include <catch2/catch.hpp>
+#include <ganpp/ganpp.hpp>
+#include <ganpp/superres.hpp>
+
+#include "support.hpp"
+
+using namespace ganpp;
+
+TEMPLATE_TEST_CASE("box_downsample averages factor x factor blocks", "[superres]", float, double) {
+  SECTION("a 4x4 image by 2: the four 2x2 block means") {
+    const Tensor<TestType> x(Shape{1, 1, 4, 4}, std::vector<TestType>{1, 2, 3, 4,  //
+                                                                       5, 6, 7, 8,  //
+                                                                       9, 10, 11, 12,  //
+                                                                       13, 14, 15, 16});
+    Tensor<TestType> y;
+    box_downsample(x, 2, y);
+    REQUIRE(y.shape() == Shape{1, 1, 2, 2});
+    CHECK(std::vector<TestType>(y.begin(), y.end()) == std::vector<TestType>{3.5, 5.5, 11.5, 13.5});
+  }
+  SECTION("28x28 -> 7x7 by 4 on a batch of two-channel images, against block means") {
+    Tensor<TestType> x(Shape{2, 2, 28, 28});
+    Rng rng(1);
+    rng.fill_uniform(x, -1, 1);
+    Tensor<TestType> y;
+    box_downsample(x, 4, y);
+    REQUIRE(y.shape() == Shape{2, 2, 7, 7});
+    for (Index n = 0; n < 2; ++n)
+      for (Index c = 0; c < 2; ++c)
+        for (Index h = 0; h < 7; ++h)
+          for (Index w = 0; w < 7; ++w) {
+            double mean = 0;
+            for (Index i = 0; i < 4; ++i)
+              for (Index j = 0; j < 4; ++j) mean += static_cast<double>(x.at(n, c, 4 * h + i, 4 * w + j)) / 16;
+            REQUIRE(static_cast<double>(y.at(n, c, h, w)) == Approx(mean).margin(1e-6));
+          }
+    CHECK(y.array().maxCoeff() <= TestType(1));
+    CHECK(y.array().minCoeff() >= TestType(-1));
+    // A constant image stays constant; factor 1 copies.
+    Tensor<TestType> flat(Shape{1, 1, 8, 8}, TestType(0.75)), z;
+    box_downsample(flat, 4, z);
+    CHECK(z.array().isApproxToConstant(TestType(0.75)));
+    box_downsample(x, 1, z);
+    CHECK(std::vector<TestType>(z.begin(), z.end()) == std::vector<TestType>(x.begin(), x.end()));
+  }
+}
+
+TEMPLATE_TEST_CASE("box_downsample: bad shapes and factors name the function and the shape", "[superres][errors]", float, double) {
+  Tensor<TestType> out;
+  CHECK_THROWS_WITH(box_downsample(Tensor<TestType>(Shape{1, 1, 28, 30}), 4, out),
+                    Catch::Contains("box_downsample()") && Catch::Contains("multiples of 4") && Catch::Contains("(1, 1, 28, 30)"));
+  CHECK_THROWS_AS(box_downsample(Tensor<TestType>(Shape{2, 784}), 4, out), shape_error);
+  CHECK_THROWS_AS(box_downsample(Tensor<TestType>(Shape{1, 1, 4, 4}), 0, out), argument_error);
+}
+
+TEMPLATE_TEST_CASE("srresnet_generator: 7x7 -> 28x28 forward and backward shapes, one channel", "[superres][layer]", float, double) {
+  using T = TestType;
+  SrResNetOptions o;
+  o.channels = 4;
+  o.residual_blocks = 2;
+  o.upscale = 4;
+  Sequential<T> g = srresnet_generator<T>(o);
+  // conv9, PReLU, long skip, 2 x (conv, PixelShuffle, PReLU), conv9, Tanh.
+  CHECK(g.size() == 11);
+  CHECK(g.output_shape(Shape{3, 1, 7, 7}) == Shape{3, 1, 28, 28});
+  Tensor<T> x(Shape{2, 1, 7, 7});
+  Rng rng(1);
+  rng.fill_uniform(x, -1, 1);
+  const Tensor<T>& y = g.forward(x);
+  REQUIRE(y.shape() == Shape{2, 1, 28, 28});
+  CHECK(y.all_finite());
+  CHECK(y.array().abs().maxCoeff() <= T(1));
+  Tensor<T> dy(y.shape());
+  rng.fill_normal(dy);
+  g.zero_grad();
+  const Tensor<T>& dx = g.backward(dy);
+  CHECK(dx.shape() == x.shape());
+  CHECK(dx.all_finite());
+  bool found_block_weight = false;
+  for (auto& p : g.parameters()) {
+    INFO(p.name);
+    CHECK(p.grad->all_finite());
+    CHECK(p.grad->array().abs().sum() > 0);
+    found_block_weight = found_block_weight || p.name == "2.body.1.body.3.weight";  // block 1's second conv
+  }
+  CHECK(found_block_weight);
+
+  o.upscale = 2;
+  CHECK(srresnet_generator<T>(o).output_shape(Shape{1, 1, 7, 7}) == Shape{1, 1, 14, 14});
+  o.upscale = 1;
+  o.tanh_output = false;
+  o.image_channels = 3;
+  Sequential<T> same = srresnet_generator<T>(o);
+  CHECK(same.size() == 4);
+  CHECK(same.output_shape(Shape{1, 3, 7, 7}) == Shape{1, 3, 7, 7});
+}
+
+TEST_CASE("gradient check: srresnet_block and a tiny SRResNet generator", "[superres][layer][gradcheck]") {
+  auto block = srresnet_block<double>(2);
+  test::require_gradients_match(*block, Shape{2, 2, 3, 3});
+
+  SrResNetOptions o;
+  o.channels = 2;
+  o.residual_blocks = 1;
+  o.upscale = 2;
+  Sequential<double> g = srresnet_generator<double>(o);
+  test::randomize(g, 9, 0.3);
+  const GradientCheckResult r = check_layer_gradients(g, test::random_tensor(Shape{2, 1, 3, 3}, 10));
+  INFO("generator: worst entry " << r.where << ", error " << r.max_error);
+  CHECK(r.max_error < 1e-6);
+}
+
+TEST_CASE("srresnet_generator: bad options and inputs", "[superres][errors]") {
+  SrResNetOptions o;
+  o.upscale = 3;
+  CHECK_THROWS_WITH(srresnet_generator<float>(o), Catch::Contains("srresnet_generator()") && Catch::Contains("upscale 3"));
+  o.upscale = 4;
+  o.channels = 0;
+  CHECK_THROWS_AS(srresnet_generator<float>(o), argument_error);
+  CHECK_THROWS_AS(srresnet_block<float>(0), argument_error);
+  o.channels = 4;
+  o.residual_blocks = 1;
+  Sequential<float> g = srresnet_generator<float>(o);
+  CHECK_THROWS_WITH(g.forward(Tensor<float>(Shape{1, 3, 7, 7})), Catch::Contains("Conv2d(1 -> 4, k9 s1 p4)") && Catch::Contains("(1, 3, 7, 7)"));
+}
