@@ -156,5 +156,5 @@ TEST_CASE("losses have the textbook values and stay finite for extreme logits", 
   CHECK(f.discriminator_real(extreme, g) == Approx(100.0f));
   CHECK(std::isfinite(f.generator(extreme, g)));
   CHECK(g.all_finite());
-  CHECK_THROWS_AS(f.generator(Tensor<float>(Shape{2, 3}), g), shape_error);
+  CHECK_THROWS_AS(f.generator(Tensor<float>(Shape{0, 1}), g), shape_error);
 }
