@@ -16,7 +16,7 @@ template <typename Scalar, typename F>
 Scalar pixel_loss(const Tensor<Scalar>& input, const Tensor<Scalar>& target, Tensor<Scalar>& grad, double weight, const char* fn, F term) {
   if (input.shape() != target.shape())
     throw shape_error(std::string(fn) + "(): input shape " + input.shape().str() + " does not match target shape " + target.shape().str());
-  if (input.rank() < 1 || input.size() == 0) throw shape_error(std::string(fn) + "(): expected a non-empty input, got shape " + input.shape().str());
+  if (input.rank() < 1 || input.empty()) throw shape_error(std::string(fn) + "(): expected a non-empty input, got shape " + input.shape().str());
   if (!(weight >= 0) || !std::isfinite(weight))
     throw argument_error(std::string(fn) + "(): weight must be finite and non-negative, got " + std::to_string(weight));
   grad.resize(input.shape());

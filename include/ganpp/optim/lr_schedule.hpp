@@ -64,7 +64,10 @@ class LrSchedule {
         const std::int64_t done = std::max<std::int64_t>(0, std::min(t, last) + 1 - a_);
         return 1.0 - static_cast<double>(done) / static_cast<double>(b_ + 1);
       }
-      case Kind::step: return std::pow(gamma_, static_cast<double>(t / a_));
+      case Kind::step: {
+        const std::int64_t decays = t / a_;  // whole steps of step_size units
+        return std::pow(gamma_, static_cast<double>(decays));
+      }
     }
     return 1.0;
   }
