@@ -164,3 +164,45 @@ TEST_CASE("a schedule resumes exactly from a checkpoint of the optimizer state",
   CHECK(c.value[0] == a.value[0]);
   CHECK(restored.learning_rate() == opt_a.learning_rate());
 }
+
+TEST_CASE("schedules drive both of GanTrainer's optimizers through its step callback", "[optim][schedule][gan][translation]") {
+  auto mlp = [](Index in, Index out) {
+    Sequential<double> net;
+    net.emplace<Linear<double>>(in, 4).emplace<LeakyReLU<double>>(0.2).emplace<Linear<double>>(4, out);
+    return net;
+  };
+  Generator<double> g(mlp(2, 1), Shape{2});
+  Discriminator<double> d(mlp(1, 1), Shape{1});
+  Adam<double> g_opt(g.parameters(), {1e-3, 0.5, 0.999}), d_opt(d.parameters(), {4e-3, 0.5, 0.999});
+  TrainerOptions options;
+  options.d_steps = 2;  // D steps twice per G step: its schedule counts twice as many steps per epoch
+  GanTrainer<double> trainer(g, d, g_opt, d_opt, options);
+  // Epochs of 4 batches: D takes 4 steps per epoch, G 2.
+  LrScheduler<double> g_sched(g_opt, LrSchedule::linear_decay(1, 3), 2), d_sched(d_opt, LrSchedule::linear_decay(1, 3), 4);
+  g_sched.update();
+  d_sched.update();
+  trainer.on_step([&](const StepStats&) {
+    g_sched.update();
+    d_sched.update();
+    return true;
+  });
+  struct Loader {
+    Rng rng{1};
+    int left = 4;
+    bool next(Tensor<double>& x, std::vector<int>&) {
+      if (left-- == 0) {
+        left = 4;
+        return false;
+      }
+      x.resize(Shape{8, 1});
+      rng.fill_normal(x);
+      return true;
+    }
+  } loader;
+  CHECK(trainer.fit(loader, 3) == 12);
+  CHECK(d_opt.steps() == 12);
+  CHECK(g_opt.steps() == 6);
+  // Three epochs done: both at factor(3) = 1 - 3 / 4 of their base rates.
+  CHECK(g_opt.learning_rate() == Approx(0.25e-3));
+  CHECK(d_opt.learning_rate() == Approx(1e-3));
+}
