@@ -2,8 +2,10 @@
 // Learning-rate schedules: factors and learning rates against hand-computed values, every optimizer, and exact
 // resumption from a checkpoint of the optimizer's state.
 #include <catch2/catch.hpp>
+#include "support.hpp"
+
 #include <ganpp/checkpoint.hpp>
-#include <ganpp/ganpp.hpp>
+#include <ganpp/model_io.hpp>
 
 #include <cmath>
 #include <memory>

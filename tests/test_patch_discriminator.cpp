@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // PatchDiscriminator: the PatchGAN's layers and logit-map shapes, a forward/backward with a GanLoss on the map, and
 // a gradient check of a tiny one.
-#include <catch2/catch.hpp>
-#include <ganpp/ganpp.hpp>
+#include "support.hpp"
+
 #include <ganpp/models/patch_discriminator.hpp>
 
 #include <cmath>
@@ -67,10 +67,8 @@ TEST_CASE("PatchDiscriminator: forward and backward of a GanLoss on its logit ma
 TEST_CASE("gradient check: a tiny PatchDiscriminator", "[model][gradcheck][translation]") {
   for (PatchNorm norm : {PatchNorm::batch, PatchNorm::instance}) {
     Sequential<double> d = PatchDiscriminator(2).with_base_channels(2).with_layers(1).with_norm(norm).build<double>();
-    Rng rng(3);
-    for (auto& p : d.parameters()) rng.fill_normal(*p.value, 0.0, 0.5);
-    Tensor<double> x(Shape{2, 2, 8, 8});
-    rng.fill_normal(x);
+    test::randomize(d, 3);
+    const Tensor<double> x = test::random_tensor<double>(Shape{2, 2, 8, 8}, 4);
     CHECK(d.output_shape(x.shape()) == Shape{2, 1, 2, 2});
     const GradientCheckResult r = check_layer_gradients(d, x);
     INFO(d.name() << ": worst entry " << r.where << ", error " << r.max_error);

@@ -1,23 +1,16 @@
 // SPDX-License-Identifier: MIT
 // The image-to-image translation layers: InstanceNorm2d, ReflectionPad2d, Upsample, Dropout in eval mode; gradient
 // checks in double and forward values against hand-computed (PyTorch-defined) cases.
-#include <catch2/catch.hpp>
-#include <ganpp/ganpp.hpp>
+#include "support.hpp"
 
 #include <cmath>
 #include <numeric>
 
 using namespace ganpp;
+using test::random_tensor;
+using test::require_gradients_match;
 
 namespace {
-
-template <typename Scalar>
-Tensor<Scalar> random_tensor(const Shape& s, std::uint64_t seed) {
-  Tensor<Scalar> t(s);
-  Rng rng(seed);
-  rng.fill_normal(t);
-  return t;
-}
 
 // 0, 1, 2, ... in the given shape.
 template <typename Scalar>
@@ -25,15 +18,6 @@ Tensor<Scalar> iota(const Shape& s) {
   Tensor<Scalar> t(s);
   std::iota(t.begin(), t.end(), Scalar(0));
   return t;
-}
-
-// Gradient check in double of the input and every parameter gradient, with random parameter values.
-void require_gradients_match(Layer<double>& layer, const Shape& input_shape, double tol = 1e-6) {
-  Rng rng(7);
-  for (auto& p : layer.parameters()) rng.fill_normal(*p.value, 0.0, 0.5);
-  const GradientCheckResult r = check_layer_gradients(layer, random_tensor<double>(input_shape, 11));
-  INFO(layer.name() << " on " << input_shape.str() << ": worst entry " << r.where << ", error " << r.max_error);
-  REQUIRE(r.max_error < tol);
 }
 
 }  // namespace

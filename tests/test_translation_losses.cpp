@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 // Pixel losses (L1, mean squared) and the adversarial losses on PatchGAN logit maps: values against hand-computed
 // cases, gradients against finite differences through the layer gradient checker.
-#include <catch2/catch.hpp>
-#include <ganpp/ganpp.hpp>
+#include "support.hpp"
 
 #include <cmath>
 #include <functional>
 
 using namespace ganpp;
+using test::random_tensor;
 
 namespace {
 
@@ -41,13 +41,6 @@ void require_loss_gradient(const std::string& name, const LossAsLayer::Fn& fn, c
   const GradientCheckResult r = check_layer_gradients<double>(layer, x);
   INFO(name << " on " << x.shape().str() << ": worst entry " << r.where << ", error " << r.max_error);
   REQUIRE(r.max_error < 1e-7);
-}
-
-Tensor<double> random_tensor(const Shape& s, std::uint64_t seed, double sd = 1.0) {
-  Tensor<double> t(s);
-  Rng rng(seed);
-  rng.fill_normal(t, 0.0, sd);
-  return t;
 }
 
 const LossKind kPlainKinds[] = {LossKind::minimax, LossKind::non_saturating, LossKind::least_squares, LossKind::wasserstein, LossKind::hinge};
