@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Every optimizer: SGD, Adam, RMSProp; and the learning-rate schedules that apply to each.
+/// @file
+/// Every optimizer: SGD, Adam, RMSProp; and the learning-rate schedules that apply to each.
 #pragma once
 
 #include "optim/adam.hpp"

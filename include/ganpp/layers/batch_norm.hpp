@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// BatchNorm over (N, C) or (N, C, H, W) inputs: batch statistics in train mode, running statistics in eval mode.
+/// @file
+/// BatchNorm over (N, C) or (N, C, H, W) inputs: batch statistics in train mode, running statistics in eval mode.
 #pragma once
 
 #include "../detail/parallel.hpp"
@@ -15,6 +16,10 @@ namespace ganpp {
 template <typename Scalar = float>
 class BatchNorm : public Layer<Scalar> {
  public:
+  /// @param channels C, the size of dimension 1 of the input.
+  /// @param eps added to the variance before the square root; must be > 0.
+  /// @param momentum weight of the batch statistics in the running ones, in [0, 1].
+  /// @throws argument_error when channels < 1, eps <= 0 or momentum is outside [0, 1].
   explicit BatchNorm(Index channels, double eps = 1e-5, double momentum = 0.1)
       : channels_(channels), eps_(eps), momentum_(momentum),
         gamma_(Shape{channels}, Scalar(1)), gamma_grad_(Shape{channels}), beta_(Shape{channels}), beta_grad_(Shape{channels}),
@@ -29,6 +34,11 @@ class BatchNorm : public Layer<Scalar> {
     return in;
   }
 
+  /// Normalizes a (N, C) or (N, C, H, W) batch per channel and applies the scale and shift. In train mode it uses the
+  /// batch statistics and updates the running ones; in eval mode it uses the running ones. Keeps a pointer to x for
+  /// backward().
+  /// @throws shape_error when x is not (N, C) or (N, C, H, W) with C = channels.
+  /// @throws argument_error in train mode with a single value per channel (N * H * W < 2).
   const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
     output_.resize(output_shape(x.shape()));
     const Index n_batch = x.dim(0), plane = x.rank() == 4 ? x.dim(2) * x.dim(3) : 1, count = n_batch * plane;
@@ -74,6 +84,9 @@ class BatchNorm : public Layer<Scalar> {
     return output_;
   }
 
+  /// Accumulates the scale and shift gradients (unless frozen) and returns the input gradient, through the batch
+  /// statistics when forward() used them.
+  /// @throws shape_error when dy's shape differs from the last output's.
   const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
     GANPP_ASSERT(input_ != nullptr);
     this->check_grad(dy, output_.shape());

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// InstanceNorm2d: normalises each sample's channels over their own spatial positions, as torch.nn.InstanceNorm2d.
+/// @file
+/// InstanceNorm2d: normalises each sample's channels over their own spatial positions, as torch.nn.InstanceNorm2d.
 #pragma once
 
 #include "../detail/parallel.hpp"

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// ReflectionPad2d: pads an image with its own mirror image, without repeating the edge, as torch.nn.ReflectionPad2d.
+/// @file
+/// ReflectionPad2d: pads an image with its own mirror image, without repeating the edge, as torch.nn.ReflectionPad2d.
 #pragma once
 
 #include "../detail/parallel.hpp"

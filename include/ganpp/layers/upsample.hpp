@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Upsample: enlarges (N, C, H, W) images by an integer factor, nearest or bilinear, as torch.nn.Upsample.
+/// @file
+/// Upsample: enlarges (N, C, H, W) images by an integer factor, nearest or bilinear, as torch.nn.Upsample.
 #pragma once
 
 #include "../detail/parallel.hpp"

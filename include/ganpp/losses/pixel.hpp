@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Pixel losses between an output and its target: mean absolute (L1) and mean squared error, with their gradients.
+/// @file
+/// Pixel losses between an output and its target: mean absolute (L1) and mean squared error, with their gradients.
 #pragma once
 
 #include "../error.hpp"

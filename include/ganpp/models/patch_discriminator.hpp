@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// PatchDiscriminator: builds pix2pix's PatchGAN, a convolutional discriminator that outputs a map of patch logits.
+/// @file
+/// PatchDiscriminator: builds pix2pix's PatchGAN, a convolutional discriminator that outputs a map of patch logits.
 #pragma once
 
 #include "../layers/activation.hpp"

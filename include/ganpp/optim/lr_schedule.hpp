@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Learning-rate schedules (constant, linear decay, step decay) and LrScheduler, which applies one to any optimizer.
+/// @file
+/// Learning-rate schedules (constant, linear decay, step decay) and LrScheduler, which applies one to any optimizer.
 #pragma once
 
 #include "../error.hpp"
