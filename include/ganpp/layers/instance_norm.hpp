@@ -41,6 +41,8 @@ class InstanceNorm2d : public Layer<Scalar> {
     return in;
   }
 
+  /// Normalises every (sample, channel) plane of x with its own statistics (then scales and shifts when affine).
+  /// @throws shape_error as output_shape().
   const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
     output_.resize(output_shape(x.shape()));
     const Index n_batch = x.dim(0), plane = x.dim(2) * x.dim(3);
@@ -67,6 +69,9 @@ class InstanceNorm2d : public Layer<Scalar> {
     return output_;
   }
 
+  /// dLoss/dx through each plane's own mean and variance; adds the scale and shift gradients when affine and not
+  /// frozen. Returns an empty tensor when the input gradient is off.
+  /// @throws shape_error when dy's shape differs from the last output's.
   const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
     GANPP_ASSERT(input_ != nullptr);
     this->check_grad(dy, output_.shape());
@@ -120,6 +125,7 @@ class InstanceNorm2d : public Layer<Scalar> {
     else gamma_.fill(Scalar(1));
     beta_.set_zero();
   }
+  /// Whether the layer learns a scale and a shift per channel.
   bool affine() const { return affine_; }
 
  private:

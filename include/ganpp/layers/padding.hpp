@@ -46,6 +46,8 @@ class ReflectionPad2d : public Layer<Scalar> {
     return Shape{in[0], in[1], in[2] + top_ + bottom_, in[3] + left_ + right_};
   }
 
+  /// Copies x into the middle of the output and its reflections into the borders.
+  /// @throws shape_error as output_shape().
   const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
     output_.resize(output_shape(x.shape()));
     make_table(rows_, x.dim(2), top_, output_.dim(2));
@@ -63,7 +65,9 @@ class ReflectionPad2d : public Layer<Scalar> {
     return output_;
   }
 
-  /// Each input element collects the gradients of every output position that copies it.
+  /// Each input element collects the gradients of every output position that copies it. Returns an empty tensor
+  /// when the input gradient is off.
+  /// @throws shape_error when dy's shape differs from the last output's.
   const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
     this->check_grad(dy, output_.shape());
     if (!this->input_grad_) {

@@ -46,6 +46,8 @@ class Upsample : public Layer<Scalar> {
     return Shape{in[0], in[1], in[2] * scale_, in[3] * scale_};
   }
 
+  /// Enlarges every plane of x by the scale factor, as the class comment describes.
+  /// @throws shape_error as output_shape().
   const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
     output_.resize(output_shape(x.shape()));
     make_taps(rows_, x.dim(2));
@@ -74,7 +76,8 @@ class Upsample : public Layer<Scalar> {
   }
 
   /// The adjoint of forward: each output gradient goes back to the input pixels it was made of, with the same
-  /// weights.
+  /// weights. Returns an empty tensor when the input gradient is off.
+  /// @throws shape_error when dy's shape differs from the last output's.
   const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
     this->check_grad(dy, output_.shape());
     if (!this->input_grad_) {
@@ -108,7 +111,9 @@ class Upsample : public Layer<Scalar> {
     return grad_input_;
   }
 
+  /// The factor by which height and width grow.
   Index scale_factor() const { return scale_; }
+  /// Nearest or bilinear.
   UpsampleMode mode() const { return mode_; }
 
  private:

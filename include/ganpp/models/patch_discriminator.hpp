@@ -38,12 +38,18 @@ struct PatchDiscriminator {
   Index in_channels;        ///< channels of the images D sees
   Index base_channels = 64; ///< filters of the first convolution (ndf)
   Index n_layers = 3;       ///< stride-2 convolutions, the first included; at least 1
-  PatchNorm norm = PatchNorm::batch;
+  PatchNorm norm = PatchNorm::batch;  ///< the normalization of every block but the first
 
   /// @param channels channels of the images the discriminator sees.
   explicit PatchDiscriminator(Index channels) : in_channels(channels) {}
+  /// Sets base_channels; returns *this for chaining.
+  /// @param c filters of the first convolution.
   PatchDiscriminator& with_base_channels(Index c) { base_channels = c; return *this; }
+  /// Sets n_layers; returns *this for chaining.
+  /// @param n stride-2 convolutions, the first included.
   PatchDiscriminator& with_layers(Index n) { n_layers = n; return *this; }
+  /// Sets the normalization; returns *this for chaining.
+  /// @param n BatchNorm, InstanceNorm2d or none.
   PatchDiscriminator& with_norm(PatchNorm n) { norm = n; return *this; }
 
   /// The network: n_layers + 2 convolutions with their norms and activations.

@@ -19,6 +19,7 @@ namespace ganpp {
 /// state holds.
 class LrSchedule {
  public:
+  /// Which rule factor() follows.
   enum class Kind {
     constant,      ///< factor 1
     linear_decay,  ///< CycleGAN's: 1 for `hold` units, then linearly towards 0 over `decay` units
@@ -73,6 +74,7 @@ class LrSchedule {
     return 1.0;
   }
 
+  /// Which rule the schedule follows.
   Kind kind() const { return kind_; }
   /// "constant", "linear_decay(hold 100, decay 100)", "step(step_size 30, gamma 0.1)".
   std::string name() const {
@@ -140,7 +142,9 @@ class LrScheduler {
   double learning_rate_at(std::int64_t steps) const { return base_ * schedule_.factor(steps / per_unit_); }
   /// Completed units (steps or epochs) of the optimizer.
   std::int64_t unit() const { return opt_.steps() / per_unit_; }
+  /// The learning rate that the schedule's factor multiplies.
   double base_learning_rate() const { return base_; }
+  /// The schedule applied.
   const LrSchedule& schedule() const { return schedule_; }
 
  private:
