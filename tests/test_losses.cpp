@@ -54,7 +54,7 @@ TEMPLATE_TEST_CASE("losses have the textbook values and stay finite for extreme 
   CHECK(f.discriminator_real(extreme, g) == Approx(100.0));
   CHECK(std::isfinite(f.generator(extreme, g)));
   CHECK(g.all_finite());
-  CHECK_THROWS_AS(f.generator(Tensor<S>(Shape{2, 3}), g), shape_error);
+  CHECK_THROWS_AS(f.generator(Tensor<S>(Shape{0, 1}), g), shape_error);
 }
 
 TEST_CASE("relativistic average loss: values and gradients match finite differences", "[loss][gradcheck]") {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "error.hpp"
+#include "losses/pixel.hpp"
 #include "tensor.hpp"
 
 #include <cmath>
@@ -50,8 +51,10 @@ Scalar sigmoid(Scalar x) {
   return e / (Scalar(1) + e);
 }
 
-/// The losses of one game. Each function takes the discriminator's outputs for a batch (any shape, one value
-/// per sample), returns the mean loss and writes dLoss/dLogits into grad (same shape).
+/// The losses of one game. Each function takes the discriminator's logits for a batch, returns the mean loss over
+/// every logit and writes dLoss/dLogits into grad (same shape). The logits may have any non-empty shape: one per
+/// sample, (N) or (N, 1), or a PatchGAN's map (N, 1, H', W') of one logit per image patch (Isola et al. 2017), whose
+/// loss is the mean over all N H' W' logits, as PyTorch's BCEWithLogitsLoss / MSELoss with reduction "mean" give it.
 /// The discriminator's loss is discriminator_real() + discriminator_fake(); for LossKind::relativistic, whose terms
 /// couple the two batches, it is discriminator_relativistic() and G's is generator_relativistic().
 template <typename Scalar = float>
@@ -145,8 +148,8 @@ class GanLoss {
     if (kind_ != LossKind::relativistic)
       throw argument_error(std::string("GanLoss::") + method + "(): this loss is " + to_string(kind_) + ", not relativistic");
     const Index n = pos.size(), m = neg.size();
-    if (n == 0 || pos.batch() != n || m == 0 || neg.batch() != m)
-      throw shape_error(std::string("GanLoss::") + method + "(): expected one output per sample, got shapes " + pos.shape().str() + " and " +
+    if (pos.rank() < 1 || n == 0 || neg.rank() < 1 || m == 0)
+      throw shape_error(std::string("GanLoss::") + method + "(): expected non-empty batches of logits, got shapes " + pos.shape().str() + " and " +
                         neg.shape().str());
     pos_grad.resize(pos.shape());
     neg_grad.resize(neg.shape());
@@ -179,8 +182,8 @@ class GanLoss {
   template <typename F>
   Scalar apply(const Tensor<Scalar>& logits, Tensor<Scalar>& grad, const char* method, F term) const {
     const Index n = logits.size();
-    if (n == 0 || logits.batch() != n)
-      throw shape_error(std::string("GanLoss::") + method + "(): expected one output per sample, got shape " + logits.shape().str());
+    if (logits.rank() < 1 || n == 0)
+      throw shape_error(std::string("GanLoss::") + method + "(): expected a non-empty batch of logits, got shape " + logits.shape().str());
     grad.resize(logits.shape());
     double total = 0;
     const Scalar inv_n = Scalar(1) / static_cast<Scalar>(n);

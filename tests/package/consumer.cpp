@@ -65,6 +65,18 @@ bool touch_every_header() {
   rng.fill_normal(target);
   if (!(content.compute(x, target, content_grad) > 0) || content_grad.shape() != x.shape()) return false;
 
+  // The image-to-image translation layers, pixel losses and learning-rate schedules.
+  Sequential<double> translate;
+  translate.emplace<ReflectionPad2d<double>>(1)
+      .emplace<InstanceNorm2d<double>>(1, 1e-5, true)
+      .emplace<Upsample<double>>(2, UpsampleMode::bilinear)
+      .emplace<Dropout<double>>(0.5, 1, DropoutMode::always);
+  const Tensor<double>& translated = translate.forward(x);
+  if (translated.shape() != Shape{4, 1, 12, 12}) return false;
+  Tensor<double> pixel_grad;
+  if (!(l1_loss(translated, translated, pixel_grad) == 0.0 && mse_loss(x, x, pixel_grad) == 0.0)) return false;
+  if (LrSchedule::linear_decay(1, 1).factor(1) != 0.5) return false;
+
   Sequential<double> critic;
   critic.emplace<Linear<double>>(5, 8).emplace<LeakyReLU<double>>(0.2).emplace<Linear<double>>(8, 1);
   GradientPenalty<double> penalty;
