@@ -11,6 +11,7 @@
 
 #include <mpi.h>
 
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -209,6 +210,9 @@ class DataParallel : public GradientSync<Scalar>, private StatisticsReducer {
   /// Elements summed by each allreduce of this optimizer's update (gradients, statistics and buffers).
   Index allreduce_size(const Optimizer<Scalar>& opt) const { return gradient_size(opt) + buffered_size() + 2 * kMaxStats; }
 
+  /// Seconds this rank has spent in the gradient allreduces so far (waiting for slower ranks included).
+  double allreduce_seconds() const { return allreduce_seconds_; }
+
   /// Whether every rank holds bit-identical parameters of both models (two collectives: for tests and checks).
   bool replicas_identical() const {
     return comm_.all_equal(parameter_hash(state_.generator) ^ (parameter_hash(state_.discriminator) * 31));
@@ -230,7 +234,9 @@ class DataParallel : public GradientSync<Scalar>, private StatisticsReducer {
       *out++ = hi;
       *out++ = static_cast<Scalar>(stats[i] - static_cast<double>(hi));
     }
+    const auto t0 = std::chrono::steady_clock::now();
     comm_.allreduce_sum(pack_.data(), total);
+    allreduce_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const Scalar w = static_cast<Scalar>(comm_.size());
     const Scalar* in = pack_.data();
     for (auto& p : opt.parameters()) {
@@ -289,6 +295,7 @@ class DataParallel : public GradientSync<Scalar>, private StatisticsReducer {
   std::vector<BatchNorm<Scalar>*> batch_norms_;
   std::vector<Tensor<Scalar>*> buffers_;  // averaged with every update under local BatchNorm
   std::vector<Scalar> pack_;
+  double allreduce_seconds_ = 0;
   Tensor<Scalar> shard_;
   std::vector<int> shard_labels_;
 };
