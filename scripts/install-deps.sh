@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Installs the Debian packages ganpp's build, tests and examples need, skipping those already present.
+# Installs the Debian packages ganpp's build, tests, examples and API reference need, skipping those already present.
 # Usage: bash scripts/install-deps.sh [extra-package ...]
 set -euo pipefail
 
-packages=(cmake g++ make libeigen3-dev catch2 libstb-dev openmpi-bin libopenmpi-dev "$@")
+packages=(cmake g++ make libeigen3-dev catch2 libstb-dev doxygen openmpi-bin libopenmpi-dev "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

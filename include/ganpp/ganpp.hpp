@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Umbrella header: the tensor, layers, optimizers, losses, models and trainer. Data and image I/O are opt-in
-// (ganpp/data/*.hpp, ganpp/io/png.hpp) so that programs which do not need them do not compile them.
+// Umbrella header: config, errors, tensor, random, init, parameters, every layer, optimizers, losses, models, the
+// trainer, penalties, EMA and the gradient check. Opt-in, so that programs which do not need them do not compile
+// them: checkpoint.hpp, model_io.hpp, training_state.hpp, io/, data/, metrics.hpp, classification.hpp, applications/.
 #pragma once
 
 #include "config.hpp"
