@@ -208,8 +208,6 @@ class DataParallel : public GradientSync<Scalar>, private StatisticsReducer {
   int world_size() const override { return comm_.size(); }
   const Communicator& communicator() const { return comm_; }
   BatchNormSync batch_norm_sync() const { return bn_; }
-  /// Elements summed by each allreduce of this optimizer's update (gradients, statistics and buffers).
-  Index allreduce_size(const Optimizer<Scalar>& opt) const { return gradient_size(opt) + buffered_size() + 2 * kMaxStats; }
 
   /// Seconds this rank has spent in the gradient allreduces so far (waiting for slower ranks included).
   double allreduce_seconds() const { return allreduce_seconds_; }
@@ -224,7 +222,7 @@ class DataParallel : public GradientSync<Scalar>, private StatisticsReducer {
   void average(Optimizer<Scalar>& opt, double* stats, int n_stats) override {
     if (n_stats < 0 || n_stats > kMaxStats)
       throw argument_error("DataParallel::average(): " + std::to_string(n_stats) + " statistics, at most " + std::to_string(kMaxStats));
-    const Index total = gradient_size(opt) + buffered_size() + 2 * n_stats;
+    const Index total = gradient_size(opt) + buffered_size() + Index{2} * n_stats;
     if (total > static_cast<Index>(pack_.size()))
       throw argument_error("DataParallel::average(): the optimizer's gradients do not fit the pack buffer: it is not one of the optimizers given at construction");
     Scalar* out = pack_.data();
@@ -255,7 +253,7 @@ class DataParallel : public GradientSync<Scalar>, private StatisticsReducer {
   }
 
  private:
-  static constexpr int kMaxStats = 8;
+  static constexpr Index kMaxStats = 8;
 
   // StatisticsReducer, for synchronised BatchNorm.
   void sum(double* values, Index n) override { comm_.allreduce_sum(values, n); }
