@@ -6,9 +6,11 @@
 //   resume                 a 2-rank run checkpointed at step 50 and resumed on 1 rank equals the 2-rank run at 100
 //   fail kill|throw DIR    checkpoints into DIR every 10 steps; rank 1 dies (SIGKILL) or throws at step 25
 //   diverge                rank 1 alone sees a NaN batch at step 5: every rank stops there with divergence_error
+//   write-mnist DIR        writes the synthetic images as MNIST IDX files into DIR
 //   check DIR              loads DIR/checkpoint.ganpp into fresh models (after a failure test)
 #include <ganpp/checkpoint.hpp>
 #include <ganpp/data/dataset.hpp>
+#include <ganpp/data/idx.hpp>
 #include <ganpp/distributed.hpp>
 #include <ganpp/ganpp.hpp>
 #include <ganpp/training_state.hpp>
@@ -293,6 +295,19 @@ int diverge(const ganpp::Communicator& comm) {
   return verdict(comm, stopped_at == 5);
 }
 
+// The synthetic images as MNIST's four IDX files in DIR (labels: the bar's position), for ganpp-mnist under mpiexec.
+int write_mnist(const std::string& dir) {
+  const ganpp::ImageDataset ds = synthetic_images();
+  std::filesystem::create_directories(dir);
+  std::vector<std::uint8_t> labels;
+  for (Index i = 0; i < ds.count; ++i) labels.push_back(static_cast<std::uint8_t>(i % 9));
+  for (const char* set : {"train", "t10k"}) {
+    ganpp::write_idx((std::filesystem::path(dir) / (std::string(set) + "-images-idx3-ubyte")).string(), {ds.count, 28, 28}, ds.pixels.data());
+    ganpp::write_idx((std::filesystem::path(dir) / (std::string(set) + "-labels-idx1-ubyte")).string(), {ds.count}, labels.data());
+  }
+  return 0;
+}
+
 int check(const std::string& dir) {
   const ganpp::ImageDataset ds = synthetic_images();
   Run run("mlp", ds, 1);
@@ -313,10 +328,11 @@ int main(int argc, char** argv) {
     if (mode == "fail" && argc == 4) return fail(comm, argv[2], argv[3]);
     if (mode == "check" && argc == 3) return check(argv[2]);
     if (mode == "diverge" && argc == 2) return diverge(comm);
+    if (mode == "write-mnist" && argc == 3) return write_mnist(argv[2]);
     if (mode == "chaos" && argc == 4) return chaos(argv[2], std::atoi(argv[3]));
   } catch (const std::exception& e) {
     comm.abort(e.what());
   }
-  std::fprintf(stderr, "usage: ganpp_mpi_tests equivalence mlp|dcgan local|sync | resume DIR | diverge | fail kill|throw DIR | check DIR | chaos MODEL STEPS\n");
+  std::fprintf(stderr, "usage: ganpp_mpi_tests equivalence mlp|dcgan local|sync | resume DIR | diverge | fail kill|throw DIR | check DIR | write-mnist DIR | chaos MODEL STEPS\n");
   return 2;
 }
