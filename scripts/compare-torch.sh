@@ -45,7 +45,7 @@ for r in $(seq "$rounds"); do
   done
 done
 for t in $threads; do
-  build-native/examples/ganpp-bench --threads "$t" --iters "$iters" --peak --json | sed 's/"impl": "ganpp"/"impl": "ganpp-peak"/' >>"$results"
+  build-native/examples/ganpp-bench --threads "$t" --iters "$iters" --peak --json | sed -E 's/"impl": ?"ganpp"/"impl": "ganpp-peak"/' >>"$results"
 done
 
 /usr/bin/python3 - "$results" <<'PY'

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // AnomalyScorer on a linear generator and discriminator, where the best latent and the scores are known exactly.
 #include <catch2/catch.hpp>
-#include <ganpp/anomaly.hpp>
+#include <ganpp/applications/anomaly.hpp>
 #include <ganpp/ganpp.hpp>
 
 #include <cmath>

@@ -3,9 +3,11 @@
 // and its answers to bad command lines.
 #include <catch2/catch.hpp>
 #include <ganpp/checkpoint.hpp>
+#include <ganpp/data/dataset.hpp>
 #include <ganpp/data/idx.hpp>
+#include <ganpp/data/mnist.hpp>
 
-#include "temp_dir.hpp"
+#include "support.hpp"
 
 #if defined(__GNUC__)
 #pragma GCC diagnostic push
@@ -36,8 +38,11 @@ using ganpp::Index;
 
 namespace {
 
-// 160 synthetic 28x28 "digits": a bright square whose position encodes the label, on a dark background.
-void write_synthetic_mnist(const test::TempDir& dir) {
+// 160 synthetic 28x28 "digits": a bright square whose position encodes the label, on a dark background. With
+// `markers`, image i also lights pixel kMarkerBase + i (rows 20 to 25), which no other image lights.
+constexpr Index kMarkerBase = 20 * 28;
+
+void write_synthetic_mnist(const test::TempDir& dir, bool markers = false) {
   const Index n = 160;
   std::vector<std::uint8_t> pixels(static_cast<std::size_t>(n * 784), 0), labels;
   for (Index i = 0; i < n; ++i) {
@@ -45,6 +50,7 @@ void write_synthetic_mnist(const test::TempDir& dir) {
     labels.push_back(static_cast<std::uint8_t>(label));
     for (int y = 4; y < 12; ++y)
       for (int x = 2 * label; x < 2 * label + 8; ++x) pixels[static_cast<std::size_t>(i * 784 + y * 28 + x)] = 255;
+    if (markers) pixels[static_cast<std::size_t>(i * 784 + kMarkerBase + i)] = 255;
   }
   for (const char* set : {"train", "t10k"}) {
     ganpp::write_idx(dir.file(std::string(set) + "-images-idx3-ubyte"), {n, 28, 28}, pixels.data());
@@ -125,7 +131,7 @@ TEST_CASE("ganpp-mnist trains each model and writes every output", "[mnist][slow
       }
       CHECK(rows == 12);
       const ganpp::Checkpoint ckpt = ganpp::Checkpoint::load(out + "/checkpoint.ganpp");
-      CHECK(ckpt.text("run.step") == "12");
+      CHECK(ckpt.text("trainer.step") == "12");
       CHECK(ckpt.text("run.model") == model);
       const std::string report = read_file(out + "/report.html");
       CHECK_THAT(report, Catch::Contains("<svg") && Catch::Contains("data:image/png;base64,") && Catch::Contains("epoch 1"));
@@ -159,14 +165,15 @@ TEST_CASE("ganpp-mnist rejects bad command lines and bad folders with one line a
     int code;
   };
   const Case cases[] = {
-      {"--bogus 1", "unknown option '--bogus'", 2},
-      {"--model gan", "--model must be mlp, dcgan or cgan", 2},
-      {"--steps -3", "--steps needs an integer >= 1", 2},
-      {"--batch x", "--batch needs an integer", 2},
-      {"--epochs", "--epochs needs a value", 2},
-      {"--digit 3", "--digit needs --model cgan", 2},
-      {"--model cgan --digit 12", "--digit must be 0 to 9", 2},
-      {"--on-divergence retry", "--on-divergence must be stop or rollback", 2},
+      {"--bogus 1", "ganpp-mnist: unknown option '--bogus' (run ganpp-mnist --help)", 2},
+      {"extra", "ganpp-mnist: unexpected argument 'extra'", 2},
+      {"--model gan", "ganpp-mnist: --model: gan not in {mlp,dcgan,cgan}", 2},
+      {"--steps -3", "ganpp-mnist: --steps: needs an integer >= 1, got '-3'", 2},
+      {"--batch x", "ganpp-mnist: --batch: needs an integer >= 2, got 'x'", 2},
+      {"--epochs", "ganpp-mnist: --epochs needs a value", 2},
+      {"--digit 3", "ganpp-mnist: --digit needs --model cgan", 2},
+      {"--model cgan --digit 12", "ganpp-mnist: --digit: needs an integer from 0 to 9, got '12'", 2},
+      {"--on-divergence retry", "ganpp-mnist: --on-divergence: retry not in {stop,rollback}", 2},
       {"--data " + scratch.file("nowhere") + " --out " + scratch.file("o"), "FetchMNIST", 1},
       {d + "--out /proc/ganpp-cannot-write", "cannot write to output folder", 1},
       {d + "--batch 1000 --out " + scratch.file("o"), "batch_size 1000 must be between 1", 1},
@@ -179,28 +186,61 @@ TEST_CASE("ganpp-mnist rejects bad command lines and bad folders with one line a
     CHECK_THAT(r.output, Catch::Contains(c.message));
     CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
   }
-  CHECK(run("--help", scratch).code == 0);
+  const Result help = run("--help", scratch);
+  CHECK(help.code == 0);
+  CHECK_THAT(help.output, Catch::Contains("--on-divergence") && Catch::Contains("--resume"));
 }
 
+// A non-finite loss comes from the data alone, through a checkpoint the test prepares with the library: in the mlp
+// discriminator, hidden unit 0 sees only one marker pixel p, with weight and bias X = 3e38. A real image with pixel p
+// dark (-1) gives it -X + X = 0; the one image that lights p gives X + X = inf, so its step diverges. The generator's
+// output p is held at tanh(-100) = -1 (zero weights, so its gradient is exactly 0), and fakes give 0 too.
 TEST_CASE("ganpp-mnist --on-divergence: stop ends with one line and writes nothing; rollback restores and goes on", "[mnist][divergence]") {
   test::TempDir data, scratch;
-  write_synthetic_mnist(data);
-  const std::string common = "--data " + data.path.string() + " --model mlp --steps 6 --batch 16 --samples 0 --threads 1 --out ";
-  ::setenv("GANPP_MNIST_POISON_STEP", "4", 1);  // the real batch of step 4 becomes NaN
-  const Result stop = run(common + scratch.file("stop"), scratch);
-  const Result roll = run(common + scratch.file("roll") + " --on-divergence rollback", scratch);
-  ::unsetenv("GANPP_MNIST_POISON_STEP");
+  write_synthetic_mnist(data, true);
+  const std::string common = "--data " + data.path.string() + " --model mlp --batch 16 --samples 0 --threads 1 ";
+  REQUIRE(run(common + "--steps 1 --out " + scratch.file("base"), scratch).code == 0);
+  ganpp::Checkpoint c = ganpp::Checkpoint::load(scratch.file("base/checkpoint.ganpp"));
 
+  // The batch of step 4, as the resumed run will draw it (steps 2 and 3 come first), and a marker pixel it lights.
+  const ganpp::ImageDataset train = ganpp::load_mnist(data.path.string(), true);
+  ganpp::BatchLoader<float> loader(train, 16, std::uint64_t{0}, true);
+  loader.set_state(c.text("loader"));
+  ganpp::Tensor<float> batch;
+  std::vector<int> labels;
+  for (int step = 2; step <= 4; ++step) REQUIRE(loader.next(batch, labels));
+  Index p = -1;
+  for (Index k = kMarkerBase; k < 784 && p < 0; ++k)
+    if (batch[k] > 0) p = k;  // the first image of the batch
+  REQUIRE(p >= 0);
+
+  const float big = 3e38f;
+  ganpp::Tensor<float> w = c.tensor<float>("discriminator.0.weight"), b = c.tensor<float>("discriminator.0.bias");
+  for (Index j = 0; j < 784; ++j) w[j] = j == p ? big : 0.0f;  // unit 0's row: (out, in) layout
+  b[0] = big;
+  c.put("discriminator.0.weight", w);
+  c.put("discriminator.0.bias", b);
+  ganpp::Tensor<float> gw = c.tensor<float>("generator.6.weight"), gb = c.tensor<float>("generator.6.bias");
+  for (Index j = 0; j < 1024; ++j) gw[p * 1024 + j] = 0.0f;
+  gb[p] = -100.0f;
+  c.put("generator.6.weight", gw);
+  c.put("generator.6.bias", gb);
+  const std::string poisoned = scratch.file("poisoned.ganpp");
+  c.save(poisoned);
+
+  const Result stop = run(common + "--steps 6 --resume " + poisoned + " --out " + scratch.file("stop"), scratch);
   INFO(stop.output);
   CHECK(stop.code == 1);
-  CHECK_THAT(stop.output, Catch::Contains("discriminator loss is") && Catch::Contains("nan at step 4") && Catch::Contains("--on-divergence rollback"));
+  CHECK_THAT(stop.output, Catch::Contains("ganpp-mnist: GanTrainer::step(): discriminator loss is") && Catch::Contains("at step 4") &&
+                              Catch::Contains("--on-divergence rollback"));
   CHECK_FALSE(fs::exists(scratch.file("stop/checkpoint.ganpp")));
 
+  const Result roll = run(common + "--steps 6 --resume " + poisoned + " --out " + scratch.file("roll") + " --on-divergence rollback", scratch);
   INFO(roll.output);
   CHECK(roll.code == 0);
-  CHECK_THAT(roll.output, Catch::Contains("rolled back to step 0, skipping the batch") && Catch::Contains("done: 6 steps"));
-  const ganpp::Checkpoint c = ganpp::Checkpoint::load(scratch.file("roll/checkpoint.ganpp"));
-  CHECK(c.text("run.step") == "6");
-  const ganpp::Tensor<float> w = c.tensor<float>("generator.0.weight");
-  CHECK(w.all_finite());
+  CHECK_THAT(roll.output, Catch::Contains("at step 4") && Catch::Contains("rolled back to step 1, skipping the batch") &&
+                              Catch::Contains("done: 6 steps"));
+  const ganpp::Checkpoint after = ganpp::Checkpoint::load(scratch.file("roll/checkpoint.ganpp"));
+  CHECK(after.text("trainer.step") == "6");
+  CHECK(after.tensor<float>("generator.0.weight").all_finite());
 }

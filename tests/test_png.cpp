@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 #include <ganpp/io/png.hpp>
 
-#include "temp_dir.hpp"
+#include "support.hpp"
 
 // stb_image (the reader) is compiled for this test only, as static functions; same warning pragmas as png.hpp.
 #define STB_IMAGE_IMPLEMENTATION

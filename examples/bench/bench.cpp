@@ -1,17 +1,18 @@
 // SPDX-License-Identifier: MIT
 // ganpp-bench: milliseconds per full training iteration (one D step, one G step) of the reference GANs.
 #include <ganpp/data/dataset.hpp>
+#include <ganpp/data/mnist.hpp>
 #include <ganpp/ganpp.hpp>
 
-#include "../mnist/mnist_models.hpp"
+#include "common/cli.hpp"
+#include "common/json.hpp"
+#include "mnist/mnist_models.hpp"
 
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,19 +20,6 @@
 namespace {
 
 using ganpp::Index;
-
-[[noreturn]] void usage_error(const std::string& msg) {
-  std::fprintf(stderr, "ganpp-bench: %s (see --help)\n", msg.c_str());
-  std::exit(2);
-}
-
-long parse_positive(const char* flag, const char* text) {
-  char* end = nullptr;
-  errno = 0;
-  const long v = std::strtol(text, &end, 10);
-  if (errno || end == text || *end || v < 1) usage_error(std::string(flag) + " needs a positive integer, got '" + text + "'");
-  return v;
-}
 
 /// One matrix product of a training iteration as the layers issue it: C (m x n) = op(A) (m x k) op(B) (k x n),
 /// `count` times per iteration. The list below mirrors Linear, Conv2d and ConvTranspose2d: G runs forward once and
@@ -176,96 +164,75 @@ Result run(const std::string& model, G g, D d, const ganpp::ImageDataset* mnist,
   return r;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  std::vector<std::string> models{"mlp", "dcgan"};
+struct Options {
+  std::string model = "all", data;
   Index batch = 64;
   std::vector<int> threads{ganpp::num_threads()};
   long iters = 50, warmup = 5;
-  bool json = false, measure_peak = false;
-  std::string data_dir;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto value = [&]() -> const char* {
-      if (i + 1 >= argc) usage_error(a + " needs a value");
-      return argv[++i];
-    };
-    if (a == "--help" || a == "-h") {
-      std::printf(
-          "usage: ganpp-bench [--model mlp|dcgan|all] [--data MNIST_DIR] [--batch 64] [--threads N[,M...]] [--iters 50] [--warmup 5]\n"
-          "                   [--peak] [--json]\n"
-          "Times full training iterations (one D step and one G step, Adam, non-saturating loss), each on a real batch\n"
-          "gathered from MNIST's training images with --data (the folder ganpp-mnist uses), else on one random batch, and\n"
-          "prints the median and the 10th/90th percentiles of ms per iteration, images/s, GFLOP/s (the iteration's\n"
-          "matrix-product FLOPs over the median time) and peak RSS. --peak also measures the GEMM ceilings with the\n"
-          "same build: a 1024^3 product, and the model's own products each timed alone (GFLOP/s if the iteration\n"
-          "were nothing but GEMMs), and the share of the latter that the iteration reaches.\n");
-      return 0;
-    } else if (a == "--model") {
-      const std::string m = value();
-      if (m == "all") models = {"mlp", "dcgan"};
-      else if (m == "mlp" || m == "dcgan") models = {m};
-      else usage_error("--model must be mlp, dcgan or all, got '" + m + "'");
-    } else if (a == "--data") {
-      data_dir = value();
-    } else if (a == "--batch") {
-      batch = parse_positive("--batch", value());
-    } else if (a == "--threads") {
-      threads.clear();
-      std::string list = value();
-      for (std::size_t pos = 0; pos <= list.size();) {
-        const std::size_t comma = std::min(list.find(',', pos), list.size());
-        threads.push_back(static_cast<int>(parse_positive("--threads", list.substr(pos, comma - pos).c_str())));
-        pos = comma + 1;
-      }
-    } else if (a == "--iters") {
-      iters = parse_positive("--iters", value());
-    } else if (a == "--warmup") {
-      warmup = parse_positive("--warmup", value());
-    } else if (a == "--peak") {
-      measure_peak = true;
-    } else if (a == "--json") {
-      json = true;
-    } else {
-      usage_error("unknown option '" + a + "'");
+  bool json = false, peak = false;
+};
+
+void print_header(const Options& o) {
+  std::printf("%-6s %7s %5s %6s %10s %9s %9s %9s %8s %8s", "model", "threads", "batch", "iters", "median ms", "p10 ms", "p90 ms", "images/s", "GFLOP/s", "RSS MB");
+  if (o.peak) std::printf(" %12s %12s %10s", "peak 1024^3", "peak shapes", "of shapes");
+  std::printf("\n");
+}
+
+void print_result(const Options& o, const Result& r) {
+  if (o.json) {
+    using examples::rounded;
+    nlohmann::ordered_json j{{"model", r.model}, {"impl", "ganpp"}, {"threads", r.threads}, {"batch", r.batch}, {"iters", r.iters},
+                             {"ms_per_iter_median", rounded(r.median_ms, 3)}, {"ms_p10", rounded(r.p10_ms, 3)}, {"ms_p90", rounded(r.p90_ms, 3)},
+                             {"images_per_s", rounded(r.images_per_s, 1)}, {"gflop_per_iter", rounded(r.gflop_per_iter, 3)},
+                             {"gflops", rounded(r.gflops, 1)}, {"peak_rss_mb", rounded(r.peak_rss_mb, 1)}};
+    if (o.peak) {
+      j["gemm_peak_gflops"] = rounded(r.peak.square_gflops, 1);
+      j["shapes_peak_gflops"] = rounded(r.peak.shapes_gflops, 1);
+      j["share_of_shapes_peak"] = rounded(r.gflops / r.peak.shapes_gflops, 3);
     }
+    examples::print_json(j);
+    return;
   }
+  std::printf("%-6s %7d %5ld %6ld %10.2f %9.2f %9.2f %9.0f %8.1f %8.1f", r.model.c_str(), r.threads, static_cast<long>(r.batch), r.iters,
+              r.median_ms, r.p10_ms, r.p90_ms, r.images_per_s, r.gflops, r.peak_rss_mb);
+  if (o.peak) std::printf(" %12.1f %12.1f %9.0f%%", r.peak.square_gflops, r.peak.shapes_gflops, 100.0 * r.gflops / r.peak.shapes_gflops);
+  std::printf("\n");
+  std::fflush(stdout);
+}
+
+int bench(const Options& o) {
   std::unique_ptr<ganpp::ImageDataset> train_set;
-  if (!data_dir.empty()) {
-    try {
-      train_set = std::make_unique<ganpp::ImageDataset>(ganpp::load_mnist(data_dir, true));
-      if (train_set->count < batch) usage_error("--batch " + std::to_string(batch) + " is larger than the data set");
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "ganpp-bench: %s\n", e.what());
-      return 1;
-    }
+  if (!o.data.empty()) {
+    train_set = std::make_unique<ganpp::ImageDataset>(ganpp::load_mnist(o.data, true));
+    if (train_set->count < o.batch) throw examples::UsageError("--batch " + std::to_string(o.batch) + " is larger than the data set");
   }
-  if (!json) {
-    std::printf("%-6s %7s %5s %6s %10s %9s %9s %9s %8s %8s", "model", "threads", "batch", "iters", "median ms", "p10 ms", "p90 ms", "images/s", "GFLOP/s", "RSS MB");
-    if (measure_peak) std::printf(" %12s %12s %10s", "peak 1024^3", "peak shapes", "of shapes");
-    std::printf("\n");
-  }
-  for (int t : threads)
-    for (const auto& m : models) {
-      const Result r = m == "mlp" ? run(m, mnist::mlp_generator<float>(), mnist::mlp_discriminator<float>(), train_set.get(), batch, t, iters, warmup, measure_peak)
-                                  : run(m, mnist::dcgan_generator<float>(), mnist::dcgan_discriminator<float>(), train_set.get(), batch, t, iters, warmup, measure_peak);
-      if (json) {
-        std::printf("{\"model\": \"%s\", \"impl\": \"ganpp\", \"threads\": %d, \"batch\": %ld, \"iters\": %ld, \"ms_per_iter_median\": %.3f, "
-                    "\"ms_p10\": %.3f, \"ms_p90\": %.3f, \"images_per_s\": %.1f, \"gflop_per_iter\": %.3f, \"gflops\": %.1f, \"peak_rss_mb\": %.1f",
-                    r.model.c_str(), r.threads, static_cast<long>(r.batch), r.iters, r.median_ms, r.p10_ms, r.p90_ms, r.images_per_s,
-                    r.gflop_per_iter, r.gflops, r.peak_rss_mb);
-        if (measure_peak)
-          std::printf(", \"gemm_peak_gflops\": %.1f, \"shapes_peak_gflops\": %.1f, \"share_of_shapes_peak\": %.3f", r.peak.square_gflops,
-                      r.peak.shapes_gflops, r.gflops / r.peak.shapes_gflops);
-        std::printf("}\n");
-      } else {
-        std::printf("%-6s %7d %5ld %6ld %10.2f %9.2f %9.2f %9.0f %8.1f %8.1f", r.model.c_str(), r.threads, static_cast<long>(r.batch), r.iters,
-                    r.median_ms, r.p10_ms, r.p90_ms, r.images_per_s, r.gflops, r.peak_rss_mb);
-        if (measure_peak) std::printf(" %12.1f %12.1f %9.0f%%", r.peak.square_gflops, r.peak.shapes_gflops, 100.0 * r.gflops / r.peak.shapes_gflops);
-        std::printf("\n");
-      }
-      std::fflush(stdout);
-    }
+  const std::vector<std::string> models = o.model == "all" ? std::vector<std::string>{"mlp", "dcgan"} : std::vector<std::string>{o.model};
+  if (!o.json) print_header(o);
+  for (int t : o.threads)
+    for (const auto& m : models)
+      print_result(o, m == "mlp" ? run(m, mnist::mlp_generator<float>(), mnist::mlp_discriminator<float>(), train_set.get(), o.batch, t, o.iters, o.warmup, o.peak)
+                                 : run(m, mnist::dcgan_generator<float>(), mnist::dcgan_discriminator<float>(), train_set.get(), o.batch, t, o.iters, o.warmup, o.peak));
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  examples::App app("ganpp-bench",
+                    "Times full training iterations (one D step and one G step, Adam, non-saturating loss), each on a real batch gathered\n"
+                    "from MNIST's training images with --data (the folder ganpp-mnist uses), else on one random batch, and prints the\n"
+                    "median and the 10th/90th percentiles of ms per iteration, images/s, GFLOP/s (the iteration's matrix-product FLOPs\n"
+                    "over the median time) and peak RSS.");
+  app.add_option("--model", o.model, "mlp | dcgan | all")->check(CLI::IsMember({"mlp", "dcgan", "all"}));
+  app.add_option("--data", o.data, "MNIST folder to gather the real batches from (default: one random batch)");
+  app.add_option("--batch", o.batch, "batch size")->check(examples::integer_at_least(1));
+  app.add_option("--threads", o.threads, "thread counts to time, comma-separated (default: the machine's cores)")
+      ->delimiter(',')->check(examples::integer_at_least(1, 1024))->default_str("cores");
+  app.add_option("--iters", o.iters, "timed iterations")->check(examples::integer_at_least(1));
+  app.add_option("--warmup", o.warmup, "untimed iterations first")->check(examples::integer_at_least(1));
+  app.add_flag("--peak", o.peak, "also measure the GEMM ceilings with the same build: a 1024^3 product, and the model's own products each timed\n"
+                                 "alone (GFLOP/s if the iteration were nothing but GEMMs), and the share of the latter the iteration reaches");
+  examples::add_json_flag(app, o.json)->description("print one JSON line per measurement instead of the table");
+  return examples::run_cli(app, argc, argv, [&] { return bench(o); });
 }

@@ -3,14 +3,22 @@
 #include <ganpp/checkpoint.hpp>
 #include <ganpp/data/dataset.hpp>
 #include <ganpp/data/idx.hpp>
+#include <ganpp/data/mnist.hpp>
 #include <ganpp/ganpp.hpp>
 #include <ganpp/io/png.hpp>
+#include <ganpp/model_io.hpp>
 #include <ganpp/training_state.hpp>
 
-#include "mnist_models.hpp"
-#include "report.hpp"
+#ifdef GANPP_MNIST_MPI
+#include <ganpp/distributed.hpp>
+#endif
 
-#include <unistd.h>
+#include "common/cli.hpp"
+#include "common/output.hpp"
+#include "common/pixels.hpp"
+#include "common/progress.hpp"
+#include "common/report.hpp"
+#include "mnist_models.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -19,129 +27,56 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <limits>
 #include <optional>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace fs = std::filesystem;
+using examples::format_duration;
 using ganpp::Index;
 using ganpp::Tensor;
 
 namespace {
 
-constexpr long kDefaultEpochs = 2;
-
 struct Options {
-  std::string data = "data/mnist";
-  std::string model = "dcgan";
-  long epochs = kDefaultEpochs;
-  long steps = -1;  // no cap
-  long batch = 64;
+  std::string data, model = "dcgan", out, resume, on_divergence = "stop";
+  long epochs = 2, steps = -1, batch = 64, samples = 10000;
   std::uint64_t seed = 0;
-  int threads = std::max(1u, std::thread::hardware_concurrency());
-  std::string out;
-  long samples = 10000;
-  std::string resume;
-  int digit = -1;
-  bool rollback = false;  // --on-divergence rollback
+  int threads = 1, digit = -1;
+  std::string batch_norm = "sync";  // under mpirun
 };
 
-const char* kUsage =
-    "usage: ganpp-mnist [options]\n"
-    "Trains a GAN on MNIST and writes, under --out: grid-epoch-NNN.png and grid-final.png (samples from a fixed\n"
-    "latent batch), samples.idx3-ubyte (and labels.idx1-ubyte for cgan), losses.csv, checkpoint.ganpp, report.html.\n"
-    "\n"
-    "  --data DIR        folder with the four MNIST IDX files (default data/mnist; get them with\n"
-    "                    cmake -DMNIST_DIR=data/mnist -P cmake/FetchMNIST.cmake)\n"
-    "  --model M         mlp | dcgan | cgan (default dcgan)\n"
-    "  --epochs E        epochs to train, counted from the start of training (default 2)\n"
-    "  --steps N         stop after N training steps in all, counted from the start (a resumed run continues the count)\n"
-    "  --batch B         batch size (default 64)\n"
-    "  --seed S          seed for initial weights, shuffling and latents (default 0)\n"
-    "  --threads T       threads (default: the machine's cores)\n"
-    "  --out DIR         output folder (default out/mnist-MODEL)\n"
-    "  --samples N       generated samples written to samples.idx3-ubyte (default 10000; 0 for none)\n"
-    "  --resume FILE     continue from a checkpoint (OUT/checkpoint.ganpp)\n"
-    "  --digit K         cgan only: generate samples of digit K alone\n"
-    "  --on-divergence A stop (default): a non-finite loss, gradient or parameter ends the run with an error, the\n"
-    "                    last checkpoint intact; rollback: restore the last good state (the last checkpoint, or\n"
-    "                    the state of at most 100 steps ago), skip the batch and go on (3 rollbacks in a row stop)\n"
-    "  --help            this text\n";
-
-[[noreturn]] void usage_error(const std::string& msg) {
-  std::fprintf(stderr, "ganpp-mnist: %s (see --help)\n", msg.c_str());
-  std::exit(2);
-}
-
-long parse_long(const std::string& flag, const std::string& text, long min_value) {
-  try {
-    std::size_t used = 0;
-    const long v = std::stol(text, &used);
-    if (used == text.size() && v >= min_value) return v;
-  } catch (const std::exception&) {
-  }
-  usage_error(flag + " needs an integer >= " + std::to_string(min_value) + ", got '" + text + "'");
-}
-
-Options parse(int argc, char** argv) {
-  Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      std::exit(0);
-    }
-    if (a.rfind("--", 0) != 0) usage_error("unexpected argument '" + a + "'");
-    if (i + 1 >= argc) usage_error(a + " needs a value");
-    const std::string v = argv[++i];
-    if (a == "--data") o.data = v;
-    else if (a == "--model") {
-      if (v != "mlp" && v != "dcgan" && v != "cgan") usage_error("--model must be mlp, dcgan or cgan, got '" + v + "'");
-      o.model = v;
-    } else if (a == "--epochs") o.epochs = parse_long(a, v, 1);
-    else if (a == "--steps") o.steps = parse_long(a, v, 1);
-    else if (a == "--batch") o.batch = parse_long(a, v, 2);
-    else if (a == "--seed") o.seed = static_cast<std::uint64_t>(parse_long(a, v, 0));
-    else if (a == "--threads") o.threads = static_cast<int>(parse_long(a, v, 1));
-    else if (a == "--out") o.out = v;
-    else if (a == "--samples") o.samples = parse_long(a, v, 0);
-    else if (a == "--resume") o.resume = v;
-    else if (a == "--digit") o.digit = static_cast<int>(parse_long(a, v, 0));
-    else if (a == "--on-divergence") {
-      if (v != "stop" && v != "rollback") usage_error("--on-divergence must be stop or rollback, got '" + v + "'");
-      o.rollback = v == "rollback";
-    }
-    else usage_error("unknown option '" + a + "'");
-  }
-  if (o.digit > 9) usage_error("--digit must be 0 to 9, got " + std::to_string(o.digit));
-  if (o.digit >= 0 && o.model != "cgan") usage_error("--digit needs --model cgan");
-  if (o.out.empty()) o.out = "out/mnist-" + o.model;
-  return o;
+void add_options(CLI::App& app, Options& o) {
+  examples::add_data_option(app, o.data);
+  app.add_option("--model", o.model, "mlp | dcgan | cgan")->check(CLI::IsMember({"mlp", "dcgan", "cgan"}));
+  app.add_option("--epochs", o.epochs, "epochs to train, counted from the start of training")->check(examples::integer_at_least(1));
+  app.add_option("--steps", o.steps, "stop after N training steps in all, counted from the start (a resumed run continues the count)")
+      ->check(examples::integer_at_least(1))->default_str("");
+  app.add_option("--batch", o.batch, "batch size")->check(examples::integer_at_least(2));
+  examples::add_seed_option(app, o.seed, "the initial weights, the shuffling and the latents");
+  examples::add_threads_option(app, o.threads);
+  app.add_option("--out", o.out, "output folder (default out/mnist-MODEL)");
+  app.add_option("--samples", o.samples, "generated samples written to samples.idx3-ubyte (0 for none)")->check(examples::integer_at_least(0));
+  app.add_option("--resume", o.resume, "continue from a checkpoint (OUT/checkpoint.ganpp)");
+  app.add_option("--digit", o.digit, "cgan only: generate samples of digit K alone")->check(examples::integer_at_least(0, 9))->default_str("");
+  app.add_option("--on-divergence", o.on_divergence,
+                 "stop: a non-finite loss, gradient or parameter ends the run with an error, the last checkpoint intact; rollback: restore "
+                 "the last good state (the last checkpoint, or the state of at most 100 steps ago), skip the batch and go on (3 rollbacks "
+                 "in a row stop)")
+      ->check(CLI::IsMember({"stop", "rollback"}));
+#ifdef GANPP_MNIST_MPI
+  app.add_option("--batch-norm", o.batch_norm,
+                 "under mpirun -np N (--batch is the global batch, split over the N ranks): sync normalises with the global batch's "
+                 "statistics (SyncBatchNorm: what one process computes), local with each rank's shard's (PyTorch DDP's default)")
+      ->check(CLI::IsMember({"sync", "local"}));
+#endif
 }
 
 std::atomic<bool> interrupted{false};
 extern "C" void on_sigint(int) {
   interrupted = true;
   std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the program at once
-}
-
-std::string format_duration(double s) {
-  char buf[32];
-  const long t = static_cast<long>(s + 0.5);
-  if (t >= 3600) std::snprintf(buf, sizeof buf, "%ldh%02ldm", t / 3600, t / 60 % 60);
-  else std::snprintf(buf, sizeof buf, "%ldm%02lds", t / 60, t % 60);
-  return buf;
-}
-
-/// Generated images (N, 784) or (N, 1, 28, 28) as uint8 28x28 pixels, [-1, 1] -> [0, 255].
-void to_pixels(const Tensor<float>& images, std::vector<std::uint8_t>& out) {
-  for (float v : images) {
-    const float p = std::nearbyint((v + 1.0f) * 127.5f);
-    out.push_back(static_cast<std::uint8_t>(std::isnan(p) ? 0.0f : std::min(255.0f, std::max(0.0f, p))));
-  }
 }
 
 class Run {
@@ -163,76 +98,60 @@ class Run {
     ganpp::Rng rng(o.seed + 777);
     g_.sample_latent(n, rng, grid_latent_);
     for (Index i = 0; i < n; ++i) grid_labels_.push_back(static_cast<int>(i / 10));  // one row per digit
+#ifdef GANPP_MNIST_MPI
+    // Under mpirun: every rank builds the same run; DataParallel broadcasts rank 0's weights, each rank trains on its
+    // slice of every global batch, and only rank 0 prints and writes.
+    const ganpp::Communicator comm = ganpp::Communicator::world();
+    ranks_ = comm.size();
+    root_ = comm.is_root();
+    if (ranks_ > 1) {
+      if (o.batch % ranks_ != 0 || o.batch / ranks_ < 2)
+        throw examples::UsageError("--batch " + std::to_string(o.batch) + " (the global batch) must split into " + std::to_string(ranks_) +
+                                   " equal shards of at least 2");
+      if (o.on_divergence == "rollback") throw examples::UsageError("--on-divergence rollback runs in one process only, not under mpirun");
+      dp_.emplace(comm, state_, o.batch_norm == "sync" ? ganpp::BatchNormSync::synchronized : ganpp::BatchNormSync::local);
+    }
+#endif
   }
 
   int run() {
     const std::int64_t per_epoch = loader_.batches_per_epoch();
-    std::int64_t total = per_epoch * o_.epochs;
-    if (o_.steps > 0) total = std::min<std::int64_t>(total, o_.steps);
+    total_ = per_epoch * o_.epochs;
+    if (o_.steps > 0) total_ = std::min<std::int64_t>(total_, o_.steps);
     if (!o_.resume.empty()) resume();
-    if (o_.rollback) {
+    if (o_.on_divergence == "rollback") {
       guard_.emplace(state_, 3, 100);
       guard_->commit();
     }
-    // Test hook: GANPP_MNIST_POISON_STEP=N turns the real batch of step N into NaNs, to exercise --on-divergence.
-    const char* poison_env = std::getenv("GANPP_MNIST_POISON_STEP");
-    const std::int64_t poison_step = poison_env ? std::atoll(poison_env) : -1;
-    bool poisoned = false;
-    open_csv();
-    const auto wall_start = std::chrono::steady_clock::now();
-    const double seconds_before = seconds_;
-    const bool tty = isatty(fileno(stdout));
-    auto last_print = wall_start;
-    const std::int64_t first_step = trainer_.steps();
-    std::printf("ganpp-mnist: model %s, %lld steps (%lld per epoch, batch %ld), %d threads, seed %llu%s\n", o_.model.c_str(),
-                static_cast<long long>(total), static_cast<long long>(per_epoch), o_.batch, o_.threads,
-                static_cast<unsigned long long>(o_.seed), first_step ? (", resuming at step " + std::to_string(first_step)).c_str() : "");
+    if (root_) open_csv();
+    first_step_ = trainer_.steps();
+    const std::string ranks = ranks_ > 1 ? std::to_string(ranks_) + " ranks (" + o_.batch_norm + " BatchNorm) x " : std::string();
+    if (root_)
+      std::printf("ganpp-mnist: model %s, %lld steps (%lld per epoch, batch %ld), %s%d threads, seed %llu%s\n", o_.model.c_str(),
+                  static_cast<long long>(total_), static_cast<long long>(per_epoch), o_.batch, ranks.c_str(), o_.threads,
+                  static_cast<unsigned long long>(o_.seed), first_step_ ? (", resuming at step " + std::to_string(first_step_)).c_str() : "");
     std::fflush(stdout);
-    std::signal(SIGINT, on_sigint);
+    // Under mpirun, Ctrl-C ends every rank at once (the ranks could not agree on where to stop); the last checkpoint stays.
+    if (ranks_ == 1) std::signal(SIGINT, on_sigint);
 
     Tensor<float> batch;
     std::vector<int> labels;
-    while (trainer_.steps() < total && !interrupted) {
+    const double seconds_before = seconds_;
+    wall_start_ = std::chrono::steady_clock::now();
+    while (trainer_.steps() < total_ && !interrupted) {
       if (!loader_.next(batch, labels)) {
         end_epoch();
         continue;
       }
-      if (!poisoned && trainer_.steps() + 1 == poison_step) {
-        batch.fill(std::numeric_limits<float>::quiet_NaN());
-        poisoned = true;
-      }
-      ganpp::StepStats s;
-      if (guard_) {
-        const std::optional<ganpp::StepStats> r = guard_->step(batch, conditional_ ? &labels : nullptr);
-        if (!r) {
-          std::printf("%sdivergence: %s; rolled back to step %lld, skipping the batch\n", tty ? "\n" : "", guard_->last_error().c_str(),
-                      static_cast<long long>(trainer_.steps()));
-          std::fflush(stdout);
-          continue;
-        }
-        s = *r;
-      } else {
-        s = trainer_.step(batch, conditional_ ? &labels : nullptr);
-      }
-      const auto now = std::chrono::steady_clock::now();
-      const double run_seconds = std::chrono::duration<double>(now - wall_start).count();
-      seconds_ = seconds_before + run_seconds;
-      std::fprintf(csv_, "%lld,%lld,%.6g,%.6g,%.6g,%.6g,%.3f\n", static_cast<long long>(s.step), static_cast<long long>(epoch_ + 1), s.d_loss,
-                   s.g_loss, s.d_real, s.d_fake, seconds_);
-      const double since_print = std::chrono::duration<double>(now - last_print).count();
-      if (tty || since_print >= 5.0 || s.step == total) {
-        last_print = now;
-        const double steps_done = static_cast<double>(s.step - first_step);
-        const double rate = steps_done / std::max(run_seconds, 1e-9);
-        const double eta = static_cast<double>(total - s.step) / std::max(rate, 1e-9);
-        std::printf("%sepoch %lld/%ld  step %lld/%lld  D %.3f  G %.3f  D(x) %.2f  D(G(z)) %.2f  %.0f img/s  ETA %s%s",
-                    tty ? "\r" : "", static_cast<long long>(epoch_ + 1), o_.epochs, static_cast<long long>(s.step), static_cast<long long>(total),
-                    s.d_loss, s.g_loss, s.d_real, s.d_fake, rate * static_cast<double>(o_.batch), format_duration(eta).c_str(),
-                    tty ? "\033[K" : "\n");
-        std::fflush(stdout);
-      }
+      const std::optional<ganpp::StepStats> s = step(batch, labels);
+      if (!s) continue;
+      seconds_ = seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start_).count();
+      if (!root_) continue;
+      std::fprintf(csv_, "%lld,%lld,%.6g,%.6g,%.6g,%.6g,%.3f\n", static_cast<long long>(s->step), static_cast<long long>(epoch_ + 1), s->d_loss,
+                   s->g_loss, s->d_real, s->d_fake, seconds_);
+      show_progress(*s, seconds_ - seconds_before);
     }
-    if (tty) std::printf("\n");
+    if (root_) progress_.break_line();
     if (interrupted) std::printf("interrupted at step %lld: saving the checkpoint and outputs\n", static_cast<long long>(trainer_.steps()));
     if (trainer_.steps() == per_epoch * (epoch_ + 1) && !loader_.next(batch, labels)) end_epoch();  // the last epoch ended exactly here
     finish();
@@ -246,6 +165,31 @@ class Run {
     return t;
   }
 
+  /// One training step; with --on-divergence rollback, a diverged step is rolled back and gives no stats.
+  std::optional<ganpp::StepStats> step(const Tensor<float>& batch, const std::vector<int>& labels) {
+    const std::vector<int>* y = conditional_ ? &labels : nullptr;
+#ifdef GANPP_MNIST_MPI
+    if (dp_) return dp_->step(batch, y);
+#endif
+    if (!guard_) return trainer_.step(batch, y);
+    std::optional<ganpp::StepStats> s = guard_->step(batch, y);
+    if (!s) {
+      progress_.break_line();
+      std::printf("divergence: %s; rolled back to step %lld, skipping the batch\n", guard_->last_error().c_str(),
+                  static_cast<long long>(trainer_.steps()));
+      std::fflush(stdout);
+    }
+    return s;
+  }
+
+  void show_progress(const ganpp::StepStats& s, double run_seconds) {
+    const double rate = static_cast<double>(s.step - first_step_) / std::max(run_seconds, 1e-9);
+    const double eta = static_cast<double>(total_ - s.step) / std::max(rate, 1e-9);
+    progress_.update(s.step == total_, "epoch %lld/%ld  step %lld/%lld  D %.3f  G %.3f  D(x) %.2f  D(G(z)) %.2f  %.0f img/s  ETA %s",
+                     static_cast<long long>(epoch_ + 1), o_.epochs, static_cast<long long>(s.step), static_cast<long long>(total_), s.d_loss,
+                     s.g_loss, s.d_real, s.d_fake, rate * static_cast<double>(o_.batch), format_duration(eta).c_str());
+  }
+
   std::string path(const std::string& name) const { return (fs::path(o_.out) / name).string(); }
   static std::string grid_name(long long epoch) {
     std::string n = std::to_string(epoch);
@@ -254,6 +198,7 @@ class Run {
 
   void end_epoch() {
     ++epoch_;
+    if (!root_) return;
     write_grid(grid_name(epoch_));
     save_checkpoint();
     write_report();
@@ -286,7 +231,7 @@ class Run {
       g_.sample_latent(n, rng, z);
       labels.clear();
       for (Index k = 0; k < n; ++k) labels.push_back(o_.digit >= 0 ? o_.digit : static_cast<int>((i + k) % 10));
-      to_pixels(g_.forward(z, conditional_ ? &labels : nullptr), pixels);
+      examples::to_pixels(g_.forward(z, conditional_ ? &labels : nullptr), pixels);
       for (int y : labels) sample_labels.push_back(static_cast<std::uint8_t>(y));
     }
     g_.train();
@@ -294,27 +239,25 @@ class Run {
     if (conditional_) ganpp::write_idx(path("labels.idx1-ubyte"), {o_.samples}, sample_labels.data());
   }
 
+  /// checkpoint.ganpp: the TrainingState (models, optimizers, trainer step and latent generator), the loader's
+  /// position, and the run's settings, epoch and time.
   void save_checkpoint() {
     ganpp::Checkpoint c;
     c.put_text("run.model", o_.model);
     c.put_text("run.batch", std::to_string(o_.batch));
     c.put_text("run.seed", std::to_string(o_.seed));
-    c.put_text("run.step", std::to_string(trainer_.steps()));
     c.put_text("run.epoch", std::to_string(epoch_));
     c.put_text("run.seconds", std::to_string(seconds_));
-    c.put_text("trainer.rng", trainer_.rng().state());
     c.put_text("loader", loader_.state());
-    ganpp::save_model(c, "generator", g_);
-    ganpp::save_model(c, "discriminator", d_);
-    ganpp::save_optimizer(c, "generator_optimizer", g_opt_);
-    ganpp::save_optimizer(c, "discriminator_optimizer", d_opt_);
+    state_.save(c);
     if (csv_) std::fflush(csv_);
     c.save(path("checkpoint.ganpp"));
     if (guard_) guard_->commit();
   }
 
   void resume() {
-    const ganpp::Checkpoint c = ganpp::Checkpoint::load(o_.resume);
+    ganpp::Checkpoint c = ganpp::Checkpoint::load(o_.resume);
+    if (!c.has("trainer.step") && c.has("run.step")) c.put_text("trainer.step", c.text("run.step"));  // written before TrainingState
     auto expect = [&](const char* key, const std::string& want) {
       if (c.text(key) != want)
         throw ganpp::argument_error(o_.resume + " was trained with " + std::string(key).substr(4) + " " + c.text(key) + ", this run asks for " + want);
@@ -322,12 +265,7 @@ class Run {
     expect("run.model", o_.model);
     expect("run.batch", std::to_string(o_.batch));
     expect("run.seed", std::to_string(o_.seed));
-    ganpp::load_model(c, "generator", g_);
-    ganpp::load_model(c, "discriminator", d_);
-    ganpp::load_optimizer(c, "generator_optimizer", g_opt_);
-    ganpp::load_optimizer(c, "discriminator_optimizer", d_opt_);
-    trainer_.set_steps(std::stoll(c.text("run.step")));
-    trainer_.rng().set_state(c.text("trainer.rng"));
+    state_.load(c);
     loader_.set_state(c.text("loader"));
     epoch_ = std::stoll(c.text("run.epoch"));
     seconds_ = std::stod(c.text("run.seconds"));
@@ -352,12 +290,12 @@ class Run {
 
   void write_report() {
     std::fflush(csv_);
-    std::vector<mnist::LossRow> rows;
+    std::vector<examples::LossRow> rows;
     std::ifstream in(path("losses.csv"));
     std::string line;
     std::getline(in, line);
     while (std::getline(in, line)) {
-      mnist::LossRow r;
+      examples::LossRow r;
       if (std::sscanf(line.c_str(), "%ld,%ld,%lf,%lf,%lf,%lf,%lf", &r.step, &r.epoch, &r.d_loss, &r.g_loss, &r.d_real, &r.d_fake, &r.seconds) == 7)
         rows.push_back(r);
     }
@@ -371,10 +309,11 @@ class Run {
     std::ostringstream summary;
     summary << "Model <b>" << o_.model << "</b>, batch " << o_.batch << ", seed " << o_.seed << ", " << trainer_.steps() << " steps, "
             << format_duration(seconds_) << " of training.";
-    mnist::write_report(path("report.html"), "ganpp-mnist: " + o_.model, summary.str(), grids, rows);
+    examples::write_report(path("report.html"), "ganpp-mnist: " + o_.model, summary.str(), grids, rows);
   }
 
   void finish() {
+    if (!root_) return;
     write_grid("grid-final.png");
     save_checkpoint();
     write_samples();
@@ -400,33 +339,47 @@ class Run {
   std::vector<int> grid_labels_;
   long long epoch_ = 0;
   double seconds_ = 0;
+  std::int64_t total_ = 0, first_step_ = 0;
+  std::chrono::steady_clock::time_point wall_start_;
+  examples::ProgressLine progress_;
   std::FILE* csv_ = nullptr;
+  int ranks_ = 1;
+  bool root_ = true;  // prints and writes the outputs
+#ifdef GANPP_MNIST_MPI
+  std::optional<ganpp::DataParallel<float>> dp_;  // declared last: it refers to the members above
+#endif
 };
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const Options o = parse(argc, argv);
-  try {
+#ifdef GANPP_MNIST_MPI
+  ganpp::MpiSession mpi(argc, argv);  // also without mpirun: then a job of one rank
+  const ganpp::Communicator comm = ganpp::Communicator::world();
+#endif
+  Options o;
+  examples::App app("ganpp-mnist",
+                    "Trains a GAN on MNIST and writes, under --out: grid-epoch-NNN.png and grid-final.png (samples from a fixed latent\n"
+                    "batch), samples.idx3-ubyte (and labels.idx1-ubyte for cgan), losses.csv, checkpoint.ganpp, report.html.");
+  add_options(app, o);
+  return examples::run_cli(app, argc, argv, [&] {
+    if (o.digit >= 0 && o.model != "cgan") throw examples::UsageError("--digit needs --model cgan");
+    if (o.out.empty()) o.out = "out/mnist-" + o.model;
     ganpp::set_num_threads(o.threads);
-    std::error_code ec;
-    fs::create_directories(o.out, ec);
-    const std::string probe = (fs::path(o.out) / ".write-test").string();
-    if (std::FILE* f = std::fopen(probe.c_str(), "w")) {
-      std::fclose(f);
-      std::remove(probe.c_str());
-    } else {
-      std::fprintf(stderr, "ganpp-mnist: cannot write to output folder %s%s\n", o.out.c_str(), ec ? (": " + ec.message()).c_str() : "");
-      return 1;
-    }
-    Run run(o);
-    return run.run();
-  } catch (const ganpp::divergence_error& e) {
-    std::fprintf(stderr, "ganpp-mnist: %s; the last checkpoint in %s is intact (resume it, or retry with --on-divergence rollback)\n",
-                 e.what(), o.out.c_str());
-    return 1;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "ganpp-mnist: %s\n", e.what());
-    return 1;
-  }
+    examples::make_output_folder(o.out);
+    auto train = [&] {
+      try {
+        Run run(o);
+        return run.run();
+      } catch (const ganpp::divergence_error& e) {
+        throw ganpp::divergence_error(std::string(e.what()) + "; the last checkpoint in " + o.out +
+                                      " is intact (resume it, or retry with --on-divergence rollback)");
+      }
+    };
+#ifdef GANPP_MNIST_MPI
+    // A failure on any rank ends the whole job (MPI_Abort, naming the rank) instead of leaving the others waiting.
+    if (comm.size() > 1) return ganpp::run_or_abort(comm, train);
+#endif
+    return train();
+  });
 }

@@ -6,8 +6,11 @@
 #include <ganpp/checkpoint.hpp>
 #include <ganpp/classification.hpp>
 #include <ganpp/data/dataset.hpp>
+#include <ganpp/data/idx.hpp>
 #include <ganpp/ganpp.hpp>
 #include <ganpp/metrics.hpp>
+
+#include "common/pixels.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -86,7 +89,7 @@ class Classifier {
 /// Scales uint8 images (count x 784) in [start, start + n) to a (n, 1, 28, 28) batch in [-1, 1].
 inline void image_batch(const std::vector<std::uint8_t>& pixels, ganpp::Index start, ganpp::Index n, ganpp::Tensor<float>& out) {
   out.resize(ganpp::Shape{n, 1, 28, 28});
-  for (ganpp::Index i = 0; i < n * 784; ++i) out[i] = static_cast<float>(pixels[static_cast<std::size_t>(start * 784 + i)]) / 127.5f - 1.0f;
+  examples::from_pixels(pixels.data() + start * 784, n * 784, out.data());
 }
 
 /// Features and softmax probabilities of every image, in eval mode.
@@ -154,6 +157,33 @@ inline double fit(Classifier& net, const ganpp::ImageDataset& train, const ganpp
   }
   net.train(false);
   return acc;
+}
+
+/// What ganpp-score reports: FID, IS, class coverage and k-NN precision/recall of samples against a reference set.
+struct Scores {
+  ganpp::Index n_samples = 0, n_reference = 0, n_pr = 0;
+  double fid = 0, is = 0;
+  int covered = 0;
+  std::vector<int> histogram;
+  ganpp::PrecisionRecall pr;
+};
+
+/// Scores 28x28 uint8 `samples` against `reference` with the classifier's features and probabilities; precision and
+/// recall use the first `limit_pr` images of each set.
+inline Scores score(Classifier& net, const ganpp::IdxData& samples, const ganpp::IdxData& reference, ganpp::Index limit_pr) {
+  ganpp::FeatureMatrix fs, fr;
+  Eigen::MatrixXd ps, pr;
+  embed(net, samples.values, samples.dims[0], fs, ps);
+  embed(net, reference.values, reference.dims[0], fr, pr);
+  Scores s;
+  s.n_samples = fs.rows();
+  s.n_reference = fr.rows();
+  s.fid = ganpp::frechet_distance(fs, fr);
+  s.is = ganpp::inception_score(ps);
+  s.covered = ganpp::classes_covered(ps, -1, &s.histogram);
+  s.n_pr = std::min<ganpp::Index>({fs.rows(), fr.rows(), limit_pr});
+  s.pr = ganpp::precision_recall(fr.topRows(s.n_pr), fs.topRows(s.n_pr));
+  return s;
 }
 
 }  // namespace mnist

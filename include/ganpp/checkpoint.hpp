@@ -1,26 +1,18 @@
 // SPDX-License-Identifier: MIT
-// Checkpoint: a versioned, checksummed file of named tensors and texts, saved atomically; plus helpers that store
-// and restore models (parameters, buffers, random state) and optimizers.
+// Checkpoint: a versioned, checksummed file of named tensors and texts, saved atomically. Storing models and
+// optimizers in one is model_io.hpp's job.
 #pragma once
 
 #include "error.hpp"
-#include "models.hpp"
-#include "optim/optimizer.hpp"
+#include "io/atomic_file.hpp"
 #include "tensor.hpp"
 
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <map>
 #include <string>
-#include <type_traits>
 #include <vector>
-
-#if defined(__unix__) || defined(__APPLE__)
-#include <fcntl.h>
-#include <unistd.h>
-#endif
 
 namespace ganpp {
 
@@ -84,8 +76,9 @@ class Checkpoint {
     return std::string(e.bytes.begin(), e.bytes.end());
   }
 
-  /// Writes the checkpoint atomically: to PATH.tmp, flushed and synced, then renamed over PATH, so a crash at any
-  /// moment leaves either the old file or the new one, never a mix.
+  /// Writes the checkpoint atomically (write_file_atomically(): PATH.tmp, flushed and synced, renamed over PATH), so
+  /// a crash at any moment leaves either the old file or the new one, never a mix.
+  /// @throws io_error naming the file when writing fails; PATH is then unchanged.
   void save(const std::string& path) const {
     std::string payload;
     put_u32(payload, static_cast<std::uint32_t>(entries_.size()));
@@ -107,35 +100,13 @@ class Checkpoint {
     put_u64(header, payload.size());
     put_u64(header, fnv1a(payload));
 
-    const std::string tmp = path + ".tmp";
-    std::FILE* f = std::fopen(tmp.c_str(), "wb");
-    if (!f) throw io_error("Checkpoint::save(): cannot create " + tmp + ": " + std::strerror(errno));
-    bool ok = std::fwrite(header.data(), 1, header.size(), f) == header.size() &&
-              std::fwrite(payload.data(), 1, payload.size(), f) == payload.size() && std::fflush(f) == 0;
-#if defined(__unix__) || defined(__APPLE__)
-    ok = ok && ::fsync(fileno(f)) == 0;
-#endif
-    const int saved_errno = errno;
-    ok = (std::fclose(f) == 0) && ok;
-    if (!ok) {
-      std::remove(tmp.c_str());
-      throw io_error("Checkpoint::save(): writing " + tmp + " failed: " + std::strerror(saved_errno) + "; " + path + " is unchanged");
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-      const int e = errno;
-      std::remove(tmp.c_str());
-      throw io_error("Checkpoint::save(): cannot rename " + tmp + " to " + path + ": " + std::strerror(e));
-    }
-#if defined(__unix__) || defined(__APPLE__)
-    // Sync the folder too, so that the rename itself survives a power cut (best effort: not every file system can).
-    const std::size_t slash = path.find_last_of('/');
-    const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-    const int dir_fd = ::open(dir.c_str(), O_RDONLY);
-    if (dir_fd >= 0) {
-      (void)::fsync(dir_fd);
-      ::close(dir_fd);
-    }
-#endif
+    write_file_atomically(
+        path,
+        [&](AtomicFileSink& out) {
+          out.write(header);
+          out.write(payload);
+        },
+        "Checkpoint::save");
   }
 
   static Checkpoint load(const std::string& path) {
@@ -269,73 +240,5 @@ class Checkpoint {
   std::map<std::string, std::size_t> index_;
   std::string path_;
 };
-
-/// Stores a model's parameters, buffers and layer random state under "prefix.". Refuses non-finite parameters and
-/// buffers, so a diverged model never overwrites a good checkpoint.
-template <typename Scalar>
-void save_model(Checkpoint& c, const std::string& prefix, Model<Scalar>& m) {
-  for (auto& p : m.parameters()) {
-    if (!p.value->all_finite()) throw divergence_error("save_model(): " + prefix + "." + p.name + " is not finite; not saving it");
-    c.put(prefix + "." + p.name, *p.value);
-  }
-  for (auto& b : m.buffers()) {
-    if (!b.value->all_finite()) throw divergence_error("save_model(): " + prefix + "." + b.name + " is not finite; not saving it");
-    c.put(prefix + "." + b.name, *b.value);
-  }
-  c.put_text(prefix + ".rng", m.net().rng_state());
-}
-
-/// Restores what save_model() stored; every tensor must exist with this model's shapes and scalar type, and every
-/// parameter must be finite. Everything is checked before anything is changed: on error the model is unchanged.
-template <typename Scalar>
-void load_model(const Checkpoint& c, const std::string& prefix, Model<Scalar>& m) {
-  std::vector<std::pair<Tensor<Scalar>*, Tensor<Scalar>>> staged;
-  for (auto& p : m.parameters()) {
-    staged.emplace_back(p.value, Tensor<Scalar>(p.value->shape()));
-    c.get(prefix + "." + p.name, staged.back().second);
-    if (!staged.back().second.all_finite())
-      throw io_error("load_model(): " + prefix + "." + p.name + " holds non-finite values: expected finite parameters");
-  }
-  for (auto& b : m.buffers()) {
-    staged.emplace_back(b.value, Tensor<Scalar>(b.value->shape()));
-    c.get(prefix + "." + b.name, staged.back().second);
-  }
-  const std::string old_rng = m.net().rng_state();
-  try {
-    m.net().set_rng_state(c.text(prefix + ".rng"));
-  } catch (...) {
-    m.net().set_rng_state(old_rng);  // a Sequential may have restored some layers before the failing one
-    throw;
-  }
-  for (auto& [target, value] : staged) target->assign(value);
-}
-
-template <typename Scalar>
-void save_optimizer(Checkpoint& c, const std::string& prefix, const Optimizer<Scalar>& opt) {
-  const OptimizerState<Scalar> s = opt.state();
-  c.put_text(prefix + ".kind", s.kind);
-  c.put_text(prefix + ".step", std::to_string(s.step));
-  c.put_text(prefix + ".tensors", std::to_string(s.tensors.size()));
-  for (const auto& [name, t] : s.tensors) c.put(prefix + "." + name, t);
-}
-
-template <typename Scalar>
-void load_optimizer(const Checkpoint& c, const std::string& prefix, Optimizer<Scalar>& opt) {
-  OptimizerState<Scalar> s = opt.state();  // names and shapes to expect
-  const std::string kind = c.text(prefix + ".kind");
-  if (kind != s.kind) throw io_error("load_optimizer(): " + prefix + " was saved by a " + kind + " optimizer, not " + s.kind);
-  const std::string step = c.text(prefix + ".step");
-  try {
-    std::size_t used = 0;
-    s.step = std::stoll(step, &used);
-    if (used != step.size()) throw std::invalid_argument(step);
-  } catch (const std::exception&) {
-    throw io_error("load_optimizer(): " + prefix + ".step is not a number: " + step);
-  }
-  if (c.text(prefix + ".tensors") != std::to_string(s.tensors.size()))
-    throw io_error("load_optimizer(): " + prefix + " holds " + c.text(prefix + ".tensors") + " state tensors, this optimizer has " + std::to_string(s.tensors.size()));
-  for (auto& [name, t] : s.tensors) c.get(prefix + "." + name, t);
-  opt.load_state(s);
-}
 
 }  // namespace ganpp

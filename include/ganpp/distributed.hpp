@@ -6,6 +6,7 @@
 #include "gan_trainer.hpp"
 #include "gradient_sync.hpp"
 #include "layers/batch_norm.hpp"
+#include "layers/container.hpp"
 #include "layers/sequential.hpp"
 #include "training_state.hpp"
 
@@ -280,12 +281,11 @@ class DataParallel : public GradientSync<Scalar>, private StatisticsReducer {
     for (auto& p : m.parameters()) comm_.broadcast(p.value->data(), p.value->size());
     for (auto& b : m.buffers()) comm_.broadcast(b.value->data(), b.value->size());
   }
-  // Every BatchNorm in the network, nested Sequentials included.
-  void collect_batch_norms(Sequential<Scalar>& net) {
-    for (std::size_t i = 0; i < net.size(); ++i) {
-      if (auto* b = dynamic_cast<BatchNorm<Scalar>*>(&net[i])) batch_norms_.push_back(b);
-      else if (auto* s = dynamic_cast<Sequential<Scalar>*>(&net[i])) collect_batch_norms(*s);
-    }
+  // Every BatchNorm in the network, inside nested containers (Sequential, Residual, SpectralNorm, ...) too.
+  void collect_batch_norms(Layer<Scalar>& layer) {
+    if (auto* b = dynamic_cast<BatchNorm<Scalar>*>(&layer)) batch_norms_.push_back(b);
+    if (auto* c = dynamic_cast<Container<Scalar>*>(&layer))
+      for (std::size_t i = 0; i < c->num_children(); ++i) collect_batch_norms(c->child(i));
   }
 
   Communicator comm_;

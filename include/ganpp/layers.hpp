@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
-// Every layer, and the Sequential container.
+// Every layer, and the containers: Sequential, SpectralNorm, Residual, SkipConcat.
 #pragma once
 
 #include "layers/activation.hpp"
 #include "layers/batch_norm.hpp"
+#include "layers/container.hpp"
 #include "layers/conv2d.hpp"
 #include "layers/dropout.hpp"
 #include "layers/embedding.hpp"
@@ -11,5 +12,7 @@
 #include "layers/linear.hpp"
 #include "layers/minibatch_stddev.hpp"
 #include "layers/reshape.hpp"
+#include "layers/residual.hpp"
 #include "layers/sequential.hpp"
+#include "layers/skip_concat.hpp"
 #include "layers/spectral_norm.hpp"

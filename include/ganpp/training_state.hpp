@@ -4,6 +4,7 @@
 #pragma once
 
 #include "checkpoint.hpp"
+#include "model_io.hpp"
 #include "error.hpp"
 #include "gan_trainer.hpp"
 

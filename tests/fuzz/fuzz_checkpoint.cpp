@@ -10,6 +10,7 @@
 
 #include <ganpp/checkpoint.hpp>
 #include <ganpp/layers.hpp>
+#include <ganpp/model_io.hpp>
 #include <ganpp/optim.hpp>
 #include <ganpp/training_state.hpp>
 

@@ -6,6 +6,7 @@
 #include <ganpp/data/dataset.hpp>
 #include <ganpp/data/idx.hpp>
 #include <ganpp/layers.hpp>
+#include <ganpp/model_io.hpp>
 #include <ganpp/optim.hpp>
 #include <ganpp/training_state.hpp>
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// ImageDataset loaded from IDX files (MNIST), and BatchLoader: shuffled, resumable mini-batches scaled to [-1, 1].
+// ImageDataset loaded from IDX files, and BatchLoader: shuffled, resumable mini-batches scaled to [-1, 1] or any
+// other PixelRange. MNIST's own files and checks are in mnist.hpp.
 #pragma once
 
 #include "../config.hpp"
@@ -9,12 +10,11 @@
 #include "idx.hpp"
 
 #include <array>
+#include <cmath>
 #include <cstdint>
-#include <filesystem>
 #include <numeric>
 #include <sstream>
 #include <string>
-#include <system_error>
 #include <vector>
 
 namespace ganpp {
@@ -56,31 +56,15 @@ inline ImageDataset load_idx_dataset(const std::string& images_path, const std::
   return ds;
 }
 
-/// Loads the MNIST training set (60000 images) or, with `train` false, the test set (10000 images) from the
-/// uncompressed IDX files in `dir` (train-images-idx3-ubyte and train-labels-idx1-ubyte, or t10k-*).
-/// @throws io_error naming a missing file with the command that fetches it, for images other than 28 x 28 or
-///         labels above 9, or any load_idx_dataset() error.
-inline ImageDataset load_mnist(const std::string& dir, bool train) {
-  const std::string prefix = train ? "train" : "t10k";
-  const std::string images = (std::filesystem::path(dir) / (prefix + "-images-idx3-ubyte")).string();
-  const std::string labels = (std::filesystem::path(dir) / (prefix + "-labels-idx1-ubyte")).string();
-  for (const std::string& file : {images, labels}) {
-    std::error_code ec;
-    if (!std::filesystem::exists(file, ec))
-      throw io_error("load_mnist(): MNIST file '" + file + "' not found: expected the uncompressed " + prefix +
-                     "-images-idx3-ubyte and " + prefix + "-labels-idx1-ubyte in '" + dir +
-                     "'; fetch them with: cmake -DMNIST_DIR=" + dir + " -P cmake/FetchMNIST.cmake");
-  }
-  ImageDataset ds = load_idx_dataset(images, labels);
-  if (ds.height != 28 || ds.width != 28)
-    throw io_error("load_mnist(): '" + images + "' holds " + std::to_string(ds.height) + " x " + std::to_string(ds.width) +
-                   " images: expected MNIST's 28 x 28");
-  for (int y : ds.labels)
-    if (y > 9) throw io_error("load_mnist(): '" + labels + "' holds label " + std::to_string(y) + ": expected digits 0 to 9");
-  return ds;
-}
+/// The interval that BatchLoader maps pixel bytes 0..255 onto, linearly: [-1, 1] by default (a tanh generator's
+/// range), [0, 1] for a sigmoid one.
+struct PixelRange {
+  double lo = -1;  ///< the value of byte 0
+  double hi = 1;   ///< the value of byte 255; must be greater than lo
+};
 
-/// Draws shuffled mini-batches from an ImageDataset, pixel values scaled by v / 127.5 - 1 to [-1, 1].
+/// Draws shuffled mini-batches from an ImageDataset, pixel values v scaled linearly to a PixelRange: by v / 127.5 - 1
+/// to [-1, 1] unless told otherwise.
 ///
 /// Each epoch is a fresh permutation drawn with Rng::shuffle; only full batches are produced (count / batch_size
 /// per epoch, the remainder dropped, as PyTorch's DataLoader with drop_last=True). state() and set_state() save and
@@ -93,21 +77,27 @@ class BatchLoader {
   /// @param batch_size images per batch, 1..dataset.count.
   /// @param rng generator copied into the loader; it alone decides the order of every epoch.
   /// @param flatten produce (B, C*H*W) batches instead of (B, C, H, W).
-  /// @throws argument_error for a bad batch size or an inconsistent dataset.
-  BatchLoader(const ImageDataset& dataset, Index batch_size, const Rng& rng, bool flatten = false)
+  /// @param range the values of bytes 0 and 255.
+  /// @throws argument_error for a bad batch size, an inconsistent dataset or a range without finite lo < hi.
+  BatchLoader(const ImageDataset& dataset, Index batch_size, const Rng& rng, bool flatten = false, PixelRange range = {})
       : data_(dataset), batch_(batch_size), flatten_(flatten), rng_(rng) {
     validate();
-    for (int v = 0; v < 256; ++v) scale_[static_cast<std::size_t>(v)] = static_cast<Scalar>(v / 127.5 - 1.0);
+    if (!(std::isfinite(range.lo) && std::isfinite(range.hi) && range.lo < range.hi))
+      throw argument_error("BatchLoader::BatchLoader(): expected a pixel range with finite lo < hi, got [" + std::to_string(range.lo) + ", " +
+                           std::to_string(range.hi) + "]");
+    // v / (255 / (hi - lo)) + lo: for [-1, 1] exactly today's v / 127.5 - 1, bit for bit.
+    const double step = 255.0 / (range.hi - range.lo);
+    for (int v = 0; v < 256; ++v) scale_[static_cast<std::size_t>(v)] = static_cast<Scalar>(v / step + range.lo);
     batches_ = data_.count / batch_;
     order_.resize(static_cast<std::size_t>(data_.count));
     start_epoch(0);
   }
   /// As above with Rng(seed).
-  BatchLoader(const ImageDataset& dataset, Index batch_size, std::uint64_t seed, bool flatten = false)
-      : BatchLoader(dataset, batch_size, Rng(seed), flatten) {}
+  BatchLoader(const ImageDataset& dataset, Index batch_size, std::uint64_t seed, bool flatten = false, PixelRange range = {})
+      : BatchLoader(dataset, batch_size, Rng(seed), flatten, range) {}
   // The loader keeps a reference: a temporary dataset would dangle.
-  BatchLoader(ImageDataset&&, Index, const Rng&, bool = false) = delete;
-  BatchLoader(ImageDataset&&, Index, std::uint64_t, bool = false) = delete;
+  BatchLoader(ImageDataset&&, Index, const Rng&, bool = false, PixelRange = {}) = delete;
+  BatchLoader(ImageDataset&&, Index, std::uint64_t, bool = false, PixelRange = {}) = delete;
 
   /// Fills the next batch: `images` with shape (B, C, H, W), or (B, C*H*W) when flattening, and `labels` with the
   /// B labels (left empty when the dataset has none). Reuses both buffers, so only the first call allocates.

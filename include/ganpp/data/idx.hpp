@@ -4,7 +4,9 @@
 
 #include "../config.hpp"
 #include "../error.hpp"
+#include "../io/atomic_file.hpp"
 
+#include <array>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -55,9 +57,6 @@ inline bool idx_checked_product(const std::vector<Index>& dims, std::uint64_t li
   return true;
 }
 
-/// " (reason)" from errno after a failed open, or "" when the library left no reason.
-inline std::string idx_errno_reason(int err) { return err ? " (" + std::string(std::strerror(err)) + ")" : std::string(); }
-
 /// read_idx() for `caller`; when expected_rank is not 0, a file of another rank is rejected before its payload is
 /// read, with `rank_meaning` (e.g. "an image file of rank 3 (count, height, width)") in the message.
 inline IdxData read_idx_checked(const std::string& path, const char* caller, int expected_rank, const char* rank_meaning) {
@@ -69,7 +68,7 @@ inline IdxData read_idx_checked(const std::string& path, const char* caller, int
 
   errno = 0;
   std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) throw io_error(where + ": cannot open for reading" + idx_errno_reason(errno));
+  if (!in) throw io_error(where + ": cannot open for reading" + errno_reason(errno));
   const std::streamoff end = in.tellg();
   if (end < 0) throw io_error(where + ": cannot determine the file size");
   const auto file_size = static_cast<std::uint64_t>(end);
@@ -151,7 +150,7 @@ inline IdxData read_idx_labels(const std::string& path) {
 
 /// Writes an IDX file of unsigned bytes with the given dimensions (rank 1..4, each below 2^32).
 ///
-/// Writes `path + ".tmp"` and renames it over `path`, so a failed write never leaves a partial file at `path`.
+/// Written atomically (write_file_atomically()), so a failed write never leaves a partial file at `path`.
 /// @param values row-major payload of product(dims) bytes; may be null only when that product is 0.
 /// @throws argument_error for a bad rank, dimension or null payload; io_error naming the path when writing fails.
 inline void write_idx(const std::string& path, const std::vector<Index>& dims, const std::uint8_t* values) {
@@ -168,36 +167,20 @@ inline void write_idx(const std::string& path, const std::vector<Index>& dims, c
     throw argument_error(fn + "'" + path + "': values is null but dimensions " + detail::idx_dims_str(dims) + " need " +
                          std::to_string(payload) + " bytes");
 
-  const std::string tmp = path + ".tmp";
-  std::string failure;  // set on the first failure; the stream is closed before the temp file is removed
-  {
-    errno = 0;
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) {
-      throw io_error(fn + "cannot create '" + tmp + "' to write '" + path + "'" + detail::idx_errno_reason(errno) +
-                     ": expected an existing, writable directory");
-    }
-    std::vector<unsigned char> header;
-    header.reserve(4 + 4 * dims.size());
-    header.insert(header.end(), {0, 0, detail::kIdxTypeU8, static_cast<unsigned char>(dims.size())});
-    for (Index d : dims) {
-      const auto u = static_cast<std::uint32_t>(d);
-      header.insert(header.end(), {static_cast<unsigned char>(u >> 24), static_cast<unsigned char>(u >> 16),
-                                   static_cast<unsigned char>(u >> 8), static_cast<unsigned char>(u)});
-    }
-    if (!out.write(reinterpret_cast<const char*>(header.data()), static_cast<std::streamsize>(header.size())))
-      failure = "write error in the header of '" + tmp + "' (disk full?)";
-    else if (payload > 0 && !out.write(reinterpret_cast<const char*>(values), static_cast<std::streamsize>(payload)))
-      failure = "write error in the payload of '" + tmp + "': expected to write " + std::to_string(payload) + " bytes (disk full?)";
-    out.close();
-    if (failure.empty() && out.fail()) failure = "cannot close '" + tmp + "' after writing (disk full?)";
+  // Magic (two zero bytes, the type, the rank), then each dimension as a big-endian u32.
+  std::array<unsigned char, 4 + 4 * 4> header{0, 0, detail::kIdxTypeU8, static_cast<unsigned char>(dims.size())};
+  std::size_t header_size = 4;
+  for (Index d : dims) {
+    const auto u = static_cast<std::uint32_t>(d);
+    for (int shift = 24; shift >= 0; shift -= 8) header[header_size++] = static_cast<unsigned char>(u >> shift);
   }
-  if (failure.empty() && std::rename(tmp.c_str(), path.c_str()) != 0)
-    failure = "cannot rename '" + tmp + "' to '" + path + "'" + detail::idx_errno_reason(errno);
-  if (!failure.empty()) {
-    std::remove(tmp.c_str());  // never leave the partial temp file behind
-    throw io_error(fn + failure);
-  }
+  write_file_atomically(
+      path,
+      [&](AtomicFileSink& out) {
+        out.write(header.data(), header_size);
+        out.write(values, static_cast<std::size_t>(payload));
+      },
+      "write_idx");
 }
 
 }  // namespace ganpp

@@ -5,13 +5,12 @@
 #include "../config.hpp"
 #include "../error.hpp"
 #include "../tensor.hpp"
+#include "atomic_file.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <climits>
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -157,34 +156,6 @@ inline std::vector<std::uint8_t> encode_png(const Image8& img) {
                          std::to_string(img.channels) + " channels expects " + std::to_string(expected) + " bytes, found " +
                          std::to_string(img.pixels.size()));
   return encode_png(img.width, img.height, img.channels, img.pixels.data());
-}
-
-/// Writes bytes to `path` through `path + ".tmp"` and a rename, so a failure never leaves a partial file at `path`.
-/// @param caller the public function named at the start of error messages.
-/// @throws io_error naming the path when creating, writing, closing or renaming fails.
-inline void write_file_atomically(const std::string& path, const std::vector<std::uint8_t>& bytes,
-                                  const std::string& caller = "write_file_atomically") {
-  const std::string tmp = path + ".tmp";
-  errno = 0;
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) {
-    const int err = errno;
-    throw io_error(caller + "(): cannot create '" + tmp + "' to write '" + path + "'" +
-                   (err ? " (" + std::string(std::strerror(err)) + ")" : std::string()) +
-                   ": expected an existing, writable directory");
-  }
-  const bool written = bytes.empty() || std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
-  const bool closed = std::fclose(f) == 0;
-  if (!written || !closed) {
-    std::remove(tmp.c_str());
-    const std::string what = written ? "closing '" + tmp + "'" : "writing " + std::to_string(bytes.size()) + " bytes to '" + tmp + "'";
-    throw io_error(caller + "(): " + what + " failed (disk full?); '" + path + "' is unchanged");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    std::remove(tmp.c_str());
-    throw io_error(caller + "(): cannot rename '" + tmp + "' to '" + path + "' (" + std::strerror(err) + ")");
-  }
 }
 
 /// Writes width x height pixels of `channels` interleaved bytes as a PNG file, atomically (see

@@ -33,16 +33,51 @@ inline void check_conv_options(const char* kind, const ConvOptions& o) {
   if (o.in_channels < 1 || o.out_channels < 1 || o.kernel < 1 || o.stride < 1 || o.padding < 0 || o.output_padding < 0)
     throw argument_error(std::string(kind) + "::" + kind + "(): channels, kernel and stride must be positive and padding non-negative in " + conv_name(kind, o));
 }
+
+/// What Conv2d and ConvTranspose2d share: their options, weight and bias with gradients, and the buffers and GEMMs
+/// of one forward/backward.
+/// @tparam Scalar float or double.
+template <typename Scalar>
+class ConvBase : public Layer<Scalar> {
+ public:
+  std::vector<Parameter<Scalar>> parameters() override {
+    std::vector<Parameter<Scalar>> p{{"weight", &weight_, &weight_grad_}};
+    if (o_.bias) p.push_back({"bias", &bias_, &bias_grad_});
+    return p;
+  }
+  Tensor<Scalar>& weight() { return weight_; }
+  Tensor<Scalar>& bias() { return bias_; }
+
+ protected:
+  /// @throws argument_error naming `kind` for non-positive channels, kernel or stride, or negative padding.
+  ConvBase(const char* kind, const ConvOptions& o, const Shape& weight_shape)
+      : o_(o), weight_(weight_shape), weight_grad_(weight_shape), bias_(Shape{o.bias ? o.out_channels : 0}), bias_grad_(bias_.shape()) {
+    check_conv_options(kind, o);
+  }
+  void init_parameters(Init scheme, Rng& rng, Index fan_in, Index fan_out) {
+    init::weight(weight_, scheme, fan_in, fan_out, rng);
+    if (o_.bias) init::bias(bias_, scheme, fan_in, rng);
+  }
+
+  ConvOptions o_;
+  Tensor<Scalar> weight_, weight_grad_, bias_, bias_grad_;
+  Tensor<Scalar> cols_, output_, grad_input_;
+  ConvGeometry geom_{};
+  Index batch_ = 0;
+  Shape input_shape_;
+  Gemm<Scalar> forward_product_, weight_grad_product_, input_grad_product_;
+};
 }  // namespace detail
 
 /// 2-d convolution (cross-correlation, as in PyTorch). Input (N, Cin, H, W); weight (Cout, Cin, k, k).
 template <typename Scalar = float>
-class Conv2d : public Layer<Scalar> {
+class Conv2d : public detail::ConvBase<Scalar> {
+  using Base = detail::ConvBase<Scalar>;
+  using Base::o_, Base::weight_, Base::weight_grad_, Base::bias_, Base::bias_grad_, Base::cols_, Base::output_, Base::grad_input_,
+      Base::geom_, Base::batch_, Base::input_shape_, Base::forward_product_, Base::weight_grad_product_, Base::input_grad_product_;
+
  public:
-  explicit Conv2d(const ConvOptions& o)
-      : o_(o), weight_(Shape{o.out_channels, o.in_channels, o.kernel, o.kernel}), weight_grad_(weight_.shape()),
-        bias_(Shape{o.bias ? o.out_channels : 0}), bias_grad_(bias_.shape()) {
-    detail::check_conv_options("Conv2d", o);
+  explicit Conv2d(const ConvOptions& o) : Base("Conv2d", o, Shape{o.out_channels, o.in_channels, o.kernel, o.kernel}) {
     if (o.output_padding != 0) throw argument_error("Conv2d::Conv2d(): output_padding applies to ConvTranspose2d only");
     Rng rng(0);
     reset_parameters(Init::torch_default, rng);
@@ -92,18 +127,9 @@ class Conv2d : public Layer<Scalar> {
     return grad_input_;
   }
 
-  std::vector<Parameter<Scalar>> parameters() override {
-    std::vector<Parameter<Scalar>> p{{"weight", &weight_, &weight_grad_}};
-    if (o_.bias) p.push_back({"bias", &bias_, &bias_grad_});
-    return p;
-  }
   void reset_parameters(Init scheme, Rng& rng) override {
-    const Index fan_in = o_.in_channels * o_.kernel * o_.kernel, fan_out = o_.out_channels * o_.kernel * o_.kernel;
-    init::weight(weight_, scheme, fan_in, fan_out, rng);
-    if (o_.bias) init::bias(bias_, scheme, fan_in, rng);
+    this->init_parameters(scheme, rng, o_.in_channels * o_.kernel * o_.kernel, o_.out_channels * o_.kernel * o_.kernel);
   }
-  Tensor<Scalar>& weight() { return weight_; }
-  Tensor<Scalar>& bias() { return bias_; }
 
  private:
   // The (Cout, Cin, k, k) row-major weight is the column-major (Cin*k*k x Cout) matrix.
@@ -119,24 +145,19 @@ class Conv2d : public Layer<Scalar> {
   template <typename>
   friend class ConvTranspose2d;
 
-  ConvOptions o_;
-  Tensor<Scalar> weight_, weight_grad_, bias_, bias_grad_;
-  Tensor<Scalar> cols_, channel_major_, output_, grad_input_;
-  detail::ConvGeometry geom_{};
-  Index batch_ = 0;
-  Shape input_shape_;
-  detail::Gemm<Scalar> forward_product_, weight_grad_product_, input_grad_product_;
+  Tensor<Scalar> channel_major_;
 };
 
 /// Transposed 2-d convolution (the adjoint of Conv2d), as in PyTorch. Input (N, Cin, H, W); weight (Cin, Cout, k, k);
 /// output side (H - 1) * stride - 2 * padding + kernel + output_padding.
 template <typename Scalar = float>
-class ConvTranspose2d : public Layer<Scalar> {
+class ConvTranspose2d : public detail::ConvBase<Scalar> {
+  using Base = detail::ConvBase<Scalar>;
+  using Base::o_, Base::weight_, Base::weight_grad_, Base::bias_, Base::bias_grad_, Base::cols_, Base::output_, Base::grad_input_,
+      Base::geom_, Base::batch_, Base::input_shape_, Base::forward_product_, Base::weight_grad_product_, Base::input_grad_product_;
+
  public:
-  explicit ConvTranspose2d(const ConvOptions& o)
-      : o_(o), weight_(Shape{o.in_channels, o.out_channels, o.kernel, o.kernel}), weight_grad_(weight_.shape()),
-        bias_(Shape{o.bias ? o.out_channels : 0}), bias_grad_(bias_.shape()) {
-    detail::check_conv_options("ConvTranspose2d", o);
+  explicit ConvTranspose2d(const ConvOptions& o) : Base("ConvTranspose2d", o, Shape{o.in_channels, o.out_channels, o.kernel, o.kernel}) {
     if (o.output_padding >= o.stride && o.output_padding >= 1)
       throw argument_error("ConvTranspose2d::ConvTranspose2d(): output_padding must be smaller than stride in " + name());
     Rng rng(0);
@@ -195,31 +216,16 @@ class ConvTranspose2d : public Layer<Scalar> {
     return grad_input_;
   }
 
-  std::vector<Parameter<Scalar>> parameters() override {
-    std::vector<Parameter<Scalar>> p{{"weight", &weight_, &weight_grad_}};
-    if (o_.bias) p.push_back({"bias", &bias_, &bias_grad_});
-    return p;
-  }
   /// PyTorch takes the fan-in of a transposed convolution from weight dimension 1 (out_channels * k * k).
   void reset_parameters(Init scheme, Rng& rng) override {
-    const Index fan_in = o_.out_channels * o_.kernel * o_.kernel, fan_out = o_.in_channels * o_.kernel * o_.kernel;
-    init::weight(weight_, scheme, fan_in, fan_out, rng);
-    if (o_.bias) init::bias(bias_, scheme, fan_in, rng);
+    this->init_parameters(scheme, rng, o_.out_channels * o_.kernel * o_.kernel, o_.in_channels * o_.kernel * o_.kernel);
   }
-  Tensor<Scalar>& weight() { return weight_; }
-  Tensor<Scalar>& bias() { return bias_; }
 
  private:
   // The (Cin, Cout, k, k) row-major weight is the column-major (Cout*k*k x Cin) matrix.
   typename Tensor<Scalar>::MatrixMap weights() { return weight_.matrix(o_.out_channels * o_.kernel * o_.kernel, o_.in_channels); }
 
-  ConvOptions o_;
-  Tensor<Scalar> weight_, weight_grad_, bias_, bias_grad_;
-  Tensor<Scalar> input_cm_, cols_, output_, grad_input_;
-  detail::ConvGeometry geom_{};
-  Index batch_ = 0;
-  Shape input_shape_;
-  detail::Gemm<Scalar> forward_product_, weight_grad_product_, input_grad_product_;
+  Tensor<Scalar> input_cm_;
 };
 
 }  // namespace ganpp

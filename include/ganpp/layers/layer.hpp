@@ -4,6 +4,7 @@
 
 #include "../error.hpp"
 #include "../init.hpp"
+#include "../parameter.hpp"
 #include "../random.hpp"
 #include "../tensor.hpp"
 
@@ -11,21 +12,6 @@
 #include <vector>
 
 namespace ganpp {
-
-/// A trainable tensor and the gradient accumulated for it, as a layer exposes them to optimizers.
-template <typename Scalar>
-struct Parameter {
-  std::string name;
-  Tensor<Scalar>* value;
-  Tensor<Scalar>* grad;
-};
-
-/// A named non-trainable tensor a layer keeps between steps (BatchNorm's running statistics); saved in checkpoints.
-template <typename Scalar>
-struct Buffer {
-  std::string name;
-  Tensor<Scalar>* value;
-};
 
 /// Base class of every layer.
 ///
@@ -50,7 +36,7 @@ class Layer {
   virtual void reset_parameters(Init /*scheme*/, Rng& /*rng*/) {}
   virtual std::vector<Buffer<Scalar>> buffers() { return {}; }
   /// Sets the gradients of every parameter to zero.
-  void zero_grad() {
+  virtual void zero_grad() {
     for (auto& p : parameters()) p.grad->set_zero();
   }
 

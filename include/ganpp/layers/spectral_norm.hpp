@@ -3,7 +3,7 @@
 // singular value, estimated by power iteration.
 #pragma once
 
-#include "layer.hpp"
+#include "container.hpp"
 
 #include <cmath>
 #include <memory>
@@ -25,14 +25,17 @@ namespace ganpp {
 /// reshapes bound the layer the same way up to the convolution's overlap factor).
 /// @tparam Scalar float or double.
 template <typename Scalar = float>
-class SpectralNorm : public Layer<Scalar> {
+class SpectralNorm : public Container<Scalar> {
  public:
   /// @param inner the layer to normalise; it must have a parameter named "weight" of rank 2 or more.
   /// @param eps guards the normalisations of u and v against division by zero.
   /// @param seed draws the initial u and v.
   /// @throws argument_error when inner is null or has no such weight.
-  explicit SpectralNorm(std::unique_ptr<Layer<Scalar>> inner, double eps = 1e-12, std::uint64_t seed = 0) : inner_(std::move(inner)), eps_(eps) {
-    if (!inner_) throw argument_error("SpectralNorm::SpectralNorm(): null layer");
+  explicit SpectralNorm(std::unique_ptr<Layer<Scalar>> inner, double eps = 1e-12, std::uint64_t seed = 0)
+      : Container<Scalar>("SpectralNorm"), eps_(eps) {
+    if (!inner) throw argument_error("SpectralNorm::SpectralNorm(): null layer");
+    // Registered under an empty name: the inner layer's other parameters and buffers keep their own names.
+    inner_ = &this->register_child("", std::move(inner));
     for (auto& p : inner_->parameters())
       if (p.name == "weight") {
         weight_ = p.value;
@@ -49,7 +52,7 @@ class SpectralNorm : public Layer<Scalar> {
     v_.resize(Shape{cols_});
     Rng rng(seed);
     draw_uv(rng);
-    inner_->train(this->training_);
+    this->hide_parameter(weight_);  // replaced by weight_orig
   }
 
   std::string name() const override { return "SpectralNorm(" + inner_->name() + ")"; }
@@ -92,36 +95,13 @@ class SpectralNorm : public Layer<Scalar> {
     return dx;
   }
 
-  std::vector<Parameter<Scalar>> parameters() override {
-    std::vector<Parameter<Scalar>> p{{"weight_orig", &weight_orig_, &weight_orig_grad_}};
-    for (auto& q : inner_->parameters())
-      if (q.value != weight_) p.push_back(q);
-    return p;
-  }
-  std::vector<Buffer<Scalar>> buffers() override {
-    std::vector<Buffer<Scalar>> b{{"weight_u", &u_}, {"weight_v", &v_}};
-    for (auto& q : inner_->buffers()) b.push_back(q);
-    return b;
-  }
   /// Re-initialises the wrapped layer, takes its new weight as weight_orig, and draws new u and v.
   void reset_parameters(Init scheme, Rng& rng) override {
-    inner_->reset_parameters(scheme, rng);
+    Container<Scalar>::reset_parameters(scheme, rng);
     weight_orig_.assign(*weight_);
     draw_uv(rng);
   }
-  void train(bool on = true) override {
-    this->training_ = on;
-    inner_->train(on);
-  }
-  void set_frozen(bool frozen) override {
-    this->frozen_ = frozen;
-    inner_->set_frozen(frozen);
-  }
-  void set_input_grad(bool on) override {
-    this->input_grad_ = on;
-    inner_->set_input_grad(on);
-  }
-  void set_labels(const std::vector<int>* labels) override { inner_->set_labels(labels); }
+  /// The wrapped layer's random state, as it is (one child: no per-child lines).
   std::string rng_state() const override { return inner_->rng_state(); }
   void set_rng_state(const std::string& state) override { inner_->set_rng_state(state); }
 
@@ -131,6 +111,10 @@ class SpectralNorm : public Layer<Scalar> {
   Tensor<Scalar>& weight_orig() { return weight_orig_; }
   Layer<Scalar>& inner() { return *inner_; }
 
+ protected:
+  std::vector<Parameter<Scalar>> own_parameters() override { return {{"weight_orig", &weight_orig_, &weight_orig_grad_}}; }
+  std::vector<Buffer<Scalar>> own_buffers() override { return {{"weight_u", &u_}, {"weight_v", &v_}}; }
+
  private:
   void draw_uv(Rng& rng) {
     rng.fill_normal(u_);
@@ -139,7 +123,7 @@ class SpectralNorm : public Layer<Scalar> {
     v_.array() /= std::max(v_.matrix(cols_, 1).norm(), static_cast<Scalar>(eps_));
   }
 
-  std::unique_ptr<Layer<Scalar>> inner_;
+  Layer<Scalar>* inner_ = nullptr;  // the only child, owned by Container
   double eps_;
   Tensor<Scalar>* weight_ = nullptr;       // the inner layer's weight: holds W / sigma
   Tensor<Scalar>* weight_grad_ = nullptr;  // the inner layer's gradient for it: dL/d(W / sigma) of one backward

@@ -4,7 +4,7 @@
 
 #include "../error.hpp"
 #include "../detail/parallel.hpp"
-#include "../layers/layer.hpp"
+#include "../parameter.hpp"
 
 #include <algorithm>
 #include <cstdint>

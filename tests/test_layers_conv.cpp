@@ -1,9 +1,27 @@
 // SPDX-License-Identifier: MIT
-// The im2col + GEMM convolutions against a plain loop implementation of the definition, on random shapes.
+// Conv2d and ConvTranspose2d: gradients against finite differences, and the im2col + GEMM implementation against
+// a plain loop implementation of the definition on random shapes.
 #include <catch2/catch.hpp>
 #include <ganpp/ganpp.hpp>
 
+#include "support.hpp"
+
 using namespace ganpp;
+using test::random_tensor;
+using T = double;  // for the gradient checks: central differences need double, float's rounding swamps a 1e-6 step
+
+namespace {
+
+// Train-mode check of input and parameter gradients; parameters get random values first so that no gradient
+// hides behind a zero or a one.
+void require_gradients_match(Layer<T>& layer, const Shape& input_shape, double tol = 1e-6) {
+  test::randomize(layer, 7);
+  const GradientCheckResult r = check_layer_gradients(layer, random_tensor(input_shape, 11));
+  INFO(layer.name() << ": worst entry " << r.where << ", error " << r.max_error);
+  REQUIRE(r.max_error < tol);
+}
+
+}  // namespace
 
 namespace {
 
@@ -50,6 +68,20 @@ Tensor<double> reference_conv_transpose(const Tensor<double>& x, const Tensor<do
   return y;
 }
 
+// The same values in double, for the reference.
+template <typename S>
+Tensor<double> to_double(const Tensor<S>& t) {
+  Tensor<double> d(t.shape());
+  for (Index i = 0; i < t.size(); ++i) d[i] = static_cast<double>(t[i]);
+  return d;
+}
+
+// Sums of up to 64 products of N(0, 1)-sized values: float rounds them to about 1e-5.
+template <typename S>
+double tolerance() {
+  return std::is_same_v<S, float> ? 1e-4 : 1e-12;
+}
+
 double max_abs_diff(const Tensor<double>& a, const Tensor<double>& b) {
   REQUIRE(a.shape() == b.shape());
   return (a.array() - b.array()).abs().maxCoeff();
@@ -57,7 +89,26 @@ double max_abs_diff(const Tensor<double>& a, const Tensor<double>& b) {
 
 }  // namespace
 
-TEST_CASE("Conv2d matches the definition on random shapes", "[layer][conv]") {
+TEST_CASE("gradient check: Conv2d", "[layer][gradcheck]") {
+  Conv2d<T> a(ConvOptions(2, 3, 3));
+  Conv2d<T> b(ConvOptions(3, 2, 4).with_stride(2).with_padding(1).with_bias(false));
+  Conv2d<T> c(ConvOptions(1, 2, 2).with_stride(3).with_padding(2));
+  require_gradients_match(a, Shape{2, 2, 5, 4});
+  require_gradients_match(b, Shape{2, 3, 6, 7});
+  require_gradients_match(c, Shape{2, 1, 5, 5});
+}
+
+TEST_CASE("gradient check: ConvTranspose2d", "[layer][gradcheck]") {
+  ConvTranspose2d<T> a(ConvOptions(3, 2, 4).with_stride(2).with_padding(1).with_bias(false));
+  ConvTranspose2d<T> b(ConvOptions(2, 3, 3).with_stride(2).with_padding(1).with_output_padding(1));
+  ConvTranspose2d<T> c(ConvOptions(4, 2, 4));  // 1x1 -> 4x4, as the DCGAN generator's first layer
+  require_gradients_match(a, Shape{2, 3, 3, 4});
+  require_gradients_match(b, Shape{2, 2, 3, 3});
+  require_gradients_match(c, Shape{3, 4, 1, 1});
+}
+
+TEMPLATE_TEST_CASE("Conv2d matches the definition on random shapes", "[layer][conv]", float, double) {
+  using S = TestType;
   Rng shapes(2024);
   for (int trial = 0; trial < 40; ++trial) {
     const Index k = 1 + static_cast<Index>(shapes.below(4)), s = 1 + static_cast<Index>(shapes.below(3));
@@ -66,18 +117,19 @@ TEST_CASE("Conv2d matches the definition on random shapes", "[layer][conv]") {
     const Index h = k + static_cast<Index>(shapes.below(7)), w = k + static_cast<Index>(shapes.below(7));
     const Index n = 1 + static_cast<Index>(shapes.below(3));
     const bool bias = shapes.below(2) == 1;
-    Conv2d<double> conv(ConvOptions(cin, cout, k).with_stride(s).with_padding(p).with_bias(bias));
+    Conv2d<S> conv(ConvOptions(cin, cout, k).with_stride(s).with_padding(p).with_bias(bias));
     Rng values(static_cast<std::uint64_t>(trial));
     conv.reset_parameters(Init::kaiming, values);
     if (bias) values.fill_normal(conv.bias());
-    Tensor<double> x(Shape{n, cin, h, w});
+    Tensor<S> x(Shape{n, cin, h, w});
     values.fill_normal(x);
     INFO(conv.name() << " on " << x.shape().str());
-    CHECK(max_abs_diff(conv.forward(x), reference_conv(x, conv.weight(), conv.bias(), s, p)) < 1e-12);
+    CHECK(max_abs_diff(to_double(conv.forward(x)), reference_conv(to_double(x), to_double(conv.weight()), to_double(conv.bias()), s, p)) < tolerance<S>());
   }
 }
 
-TEST_CASE("ConvTranspose2d matches the definition on random shapes", "[layer][conv]") {
+TEMPLATE_TEST_CASE("ConvTranspose2d matches the definition on random shapes", "[layer][conv]", float, double) {
+  using S = TestType;
   Rng shapes(7);
   for (int trial = 0; trial < 40; ++trial) {
     const Index k = 1 + static_cast<Index>(shapes.below(4)), s = 1 + static_cast<Index>(shapes.below(3));
@@ -88,13 +140,13 @@ TEST_CASE("ConvTranspose2d matches the definition on random shapes", "[layer][co
     const Index n = 1 + static_cast<Index>(shapes.below(3));
     const bool bias = shapes.below(2) == 1;
     if ((h - 1) * s - 2 * p + k + op < 1 || (w - 1) * s - 2 * p + k + op < 1) continue;
-    ConvTranspose2d<double> conv(ConvOptions(cin, cout, k).with_stride(s).with_padding(p).with_output_padding(op).with_bias(bias));
+    ConvTranspose2d<S> conv(ConvOptions(cin, cout, k).with_stride(s).with_padding(p).with_output_padding(op).with_bias(bias));
     Rng values(static_cast<std::uint64_t>(trial));
     conv.reset_parameters(Init::kaiming, values);
     if (bias) values.fill_normal(conv.bias());
-    Tensor<double> x(Shape{n, cin, h, w});
+    Tensor<S> x(Shape{n, cin, h, w});
     values.fill_normal(x);
     INFO(conv.name() << " on " << x.shape().str());
-    CHECK(max_abs_diff(conv.forward(x), reference_conv_transpose(x, conv.weight(), conv.bias(), s, p, op)) < 1e-12);
+    CHECK(max_abs_diff(to_double(conv.forward(x)), reference_conv_transpose(to_double(x), to_double(conv.weight()), to_double(conv.bias()), s, p, op)) < tolerance<S>());
   }
 }

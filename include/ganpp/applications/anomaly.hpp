@@ -3,9 +3,9 @@
 // AnoGAN latent search for the generated image closest to the input.
 #pragma once
 
-#include "losses.hpp"
-#include "models.hpp"
-#include "optim/adam.hpp"
+#include "../losses.hpp"
+#include "../models.hpp"
+#include "../optim/adam.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -2,15 +2,16 @@
 // report.html: a self-contained page with the run's sample grids (inline PNGs) and loss curves (inline SVG).
 #pragma once
 
+#include "output.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <fstream>
 #include <string>
 #include <vector>
 
-namespace mnist {
+namespace examples {
 
 /// One row of losses.csv.
 struct LossRow {
@@ -87,7 +88,7 @@ inline std::string svg_chart(const std::string& title, const std::vector<LossRow
   return svg + "</svg>";
 }
 
-/// Writes report.html (through a temporary file and a rename, like every output of the example).
+/// Writes report.html: the title, a summary paragraph, the loss charts and the sample grids (PNG files' bytes).
 inline void write_report(const std::string& path, const std::string& title, const std::string& summary,
                          const std::vector<std::pair<std::string, std::vector<std::uint8_t>>>& grids, const std::vector<LossRow>& rows) {
   std::string html = "<!DOCTYPE html><html><head><meta charset='utf-8'><title>" + title +
@@ -101,17 +102,7 @@ inline void write_report(const std::string& path, const std::string& title, cons
   for (const auto& [caption, png] : grids)
     html += "<figure><img alt='" + caption + "' src='data:image/png;base64," + base64(png) + "'><figcaption>" + caption + "</figcaption></figure>";
   html += "</body></html>\n";
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    out << html;
-    out.flush();
-    if (!out) {
-      std::remove(tmp.c_str());
-      throw std::runtime_error("cannot write " + tmp);
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error("cannot rename " + tmp + " to " + path);
+  write_file(path, html);
 }
 
-}  // namespace mnist
+}  // namespace examples
