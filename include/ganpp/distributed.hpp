@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <limits>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -61,15 +62,15 @@ class Communicator {
   bool is_root() const { return rank_ == 0; }
   MPI_Comm handle() const { return comm_; }
 
-  /// Sums data[0, n) over all ranks, in place.
+  /// Sums data[0, n) over all ranks, in place. @throws argument_error for n above MPI's int count limit.
   template <typename T>
   void allreduce_sum(T* data, Index n) const {
-    if (n > 0 && size_ > 1) MPI_Allreduce(MPI_IN_PLACE, data, static_cast<int>(n), type<T>(), MPI_SUM, comm_);
+    if (n > 0 && size_ > 1) MPI_Allreduce(MPI_IN_PLACE, data, count(n, "allreduce_sum"), type<T>(), MPI_SUM, comm_);
   }
-  /// Overwrites data[0, n) on every rank with rank `root`'s.
+  /// Overwrites data[0, n) on every rank with rank `root`'s. @throws argument_error for n above MPI's int count limit.
   template <typename T>
   void broadcast(T* data, Index n, int root = 0) const {
-    if (n > 0 && size_ > 1) MPI_Bcast(data, static_cast<int>(n), type<T>(), root, comm_);
+    if (n > 0 && size_ > 1) MPI_Bcast(data, count(n, "broadcast"), type<T>(), root, comm_);
   }
   /// Whether `value` is the same on every rank.
   bool all_equal(std::uint64_t value) const {
@@ -101,6 +102,12 @@ class Communicator {
   }
 
  private:
+  static int count(Index n, const char* method) {
+    if (n > static_cast<Index>(std::numeric_limits<int>::max()))
+      throw argument_error(std::string("Communicator::") + method + "(): " + std::to_string(n) + " elements exceed MPI's limit of 2^31 - 1 per call");
+    return static_cast<int>(n);
+  }
+
   MPI_Comm comm_;
   int rank_ = 0, size_ = 1;
 };
