@@ -12,6 +12,7 @@
 #include <vector>
 
 using namespace ganpp;
+using test::require_gradients_match;
 using test::random_tensor;
 
 namespace {
@@ -32,15 +33,6 @@ std::unique_ptr<Sequential<S>> chain(std::unique_ptr<Layers>... layers) {
 
 ConvOptions conv(Index in, Index out, Index k, Index stride = 1, Index padding = 0) {
   return ConvOptions(in, out, k).with_stride(stride).with_padding(padding);
-}
-
-// Train-mode check of input and parameter gradients in double, with random parameters so that no gradient hides
-// behind a zero or a one.
-void require_gradients_match(Layer<double>& layer, const Shape& input_shape, double tol = 1e-6) {
-  test::randomize(layer, 7);
-  const GradientCheckResult r = check_layer_gradients(layer, random_tensor<double>(input_shape, 11));
-  INFO(layer.name() << ": worst entry " << r.where << ", error " << r.max_error);
-  REQUIRE(r.max_error < tol);
 }
 
 // Linear(3 -> 4), Residual(Linear(4 -> 4), BatchNorm(4)), SkipConcat(Linear(4 -> 2)), SpectralNorm(Linear(6 -> 2)).

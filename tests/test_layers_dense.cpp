@@ -6,21 +6,9 @@
 #include "support.hpp"
 
 using namespace ganpp;
+using test::require_gradients_match;
 using test::random_tensor;
 using T = double;  // for the gradient checks: central differences need double, float's rounding swamps a 1e-6 step
-
-namespace {
-
-// Train-mode check of input and parameter gradients; parameters get random values first so that no gradient
-// hides behind a zero or a one.
-void require_gradients_match(Layer<T>& layer, const Shape& input_shape, double tol = 1e-6) {
-  test::randomize(layer, 7);
-  const GradientCheckResult r = check_layer_gradients(layer, random_tensor(input_shape, 11));
-  INFO(layer.name() << ": worst entry " << r.where << ", error " << r.max_error);
-  REQUIRE(r.max_error < tol);
-}
-
-}  // namespace
 
 TEST_CASE("gradient check: Linear", "[layer][gradcheck]") {
   Linear<T> with_bias(5, 4), no_bias(5, 3, false);

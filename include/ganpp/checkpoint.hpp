@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Checkpoint: a versioned, checksummed file of named tensors and texts, saved atomically. Storing models and
-// optimizers in one is model_io.hpp's job.
+/// @file
+/// Checkpoint: a versioned, checksummed file of named tensors and texts, saved atomically. Storing models and
+/// optimizers in one is model_io.hpp's job.
 #pragma once
 
 #include "error.hpp"
@@ -26,8 +27,10 @@ namespace ganpp {
 /// length against the bytes left, before allocating anything, and names the file in every error.
 class Checkpoint {
  public:
+  /// File format version that save() writes; load() reads versions 1 to kVersion.
   static constexpr std::uint32_t kVersion = 1;
 
+  /// Stores a copy of t (shape and values) under name, replacing an entry of that name (which keeps its position).
   template <typename Scalar>
   void put(const std::string& name, const Tensor<Scalar>& t) {
     static_assert(sizeof(Scalar) == 4 || sizeof(Scalar) == 8, "Checkpoint stores float or double tensors");
@@ -38,13 +41,16 @@ class Checkpoint {
     if (!e.bytes.empty()) std::memcpy(e.bytes.data(), t.data(), e.bytes.size());
     set(name, std::move(e));
   }
+  /// Stores text under name, replacing an entry of that name (which keeps its position).
   void put_text(const std::string& name, const std::string& text) {
     Entry e;
     e.bytes.assign(text.begin(), text.end());
     set(name, std::move(e));
   }
 
+  /// True when an entry (tensor or text) is stored under name.
   bool has(const std::string& name) const { return index_.count(name) != 0; }
+  /// The entry names, in the order they were first stored (the order save() writes them).
   std::vector<std::string> names() const {
     std::vector<std::string> n;
     for (const auto& e : entries_) n.push_back(e.first);
@@ -70,6 +76,8 @@ class Checkpoint {
     get(name, t);
     return t;
   }
+  /// A stored text.
+  /// @throws io_error naming the entry when it is missing or is a tensor.
   std::string text(const std::string& name) const {
     const Entry& e = entry(name, "text");
     if (e.scalar_bytes != 0) throw io_error(where("text") + "entry " + name + " is a tensor, not a text");
@@ -109,6 +117,9 @@ class Checkpoint {
         "Checkpoint::save");
   }
 
+  /// Reads a file written by save(), validating it completely before returning.
+  /// @throws io_error naming the file when it cannot be opened or read, is truncated, lacks the magic, has a version
+  /// outside 1..kVersion, fails the checksum, or holds a malformed entry.
   static Checkpoint load(const std::string& path) {
     std::ifstream in(path, std::ios::binary | std::ios::ate);
     if (!in) throw io_error("Checkpoint::load(): cannot open " + path);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Softmax cross-entropy for classifiers trained with ganpp's layers (the evaluation classifier, data augmentation).
+/// @file
+/// Softmax cross-entropy for classifiers trained with ganpp's layers (the evaluation classifier, data augmentation).
 #pragma once
 
 #include "error.hpp"

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Version, internal assertions and the thread-count switch shared by every ganpp header.
+/// @file
+/// Version, internal assertions and the thread-count switch shared by every ganpp header.
 #pragma once
 
 #include <Eigen/Core>
@@ -11,8 +12,11 @@
 #include <omp.h>
 #endif
 
+/// Major version of ganpp, for `#if` checks against the headers in use.
 #define GANPP_VERSION_MAJOR 0
+/// Minor version of ganpp.
 #define GANPP_VERSION_MINOR 1
+/// Patch version of ganpp.
 #define GANPP_VERSION_PATCH 0
 
 /// Internal invariant check (not for caller mistakes, which throw ganpp::error). Override before including.
@@ -25,8 +29,11 @@
 #endif
 #endif
 
+/// ganpp's public API: tensors, layers, models, losses, optimizers, training, data and I/O. Names in ganpp::detail
+/// are internal and may change without notice.
 namespace ganpp {
 
+/// Signed integer type of sizes, dimensions and indices (Eigen::Index, a std::ptrdiff_t).
 using Index = Eigen::Index;
 
 /// Sets the threads used by Eigen's products and by ganpp's own OpenMP loops. Results are bit-for-bit

@@ -29,6 +29,8 @@ namespace ganpp {
 /// compute, only the main thread communicates) and finalises it at the end. One per program, in main().
 class MpiSession {
  public:
+  /// Initialises MPI with main()'s arguments (mpirun's own are removed from them).
+  /// @throws argument_error if MPI is already initialised.
   MpiSession(int& argc, char**& argv) {
     int initialized = 0;
     MPI_Initialized(&initialized);
@@ -49,17 +51,23 @@ class MpiSession {
 /// MPI's default error handler stays in place, so a failed collective ends the job rather than returning.
 class Communicator {
  public:
+  /// Wraps `comm`, which must outlive this view.
   explicit Communicator(MPI_Comm comm = MPI_COMM_WORLD) : comm_(comm) {
     MPI_Comm_rank(comm_, &rank_);
     MPI_Comm_size(comm_, &size_);
   }
+  /// All the processes of the job (MPI_COMM_WORLD).
   static Communicator world() { return Communicator(MPI_COMM_WORLD); }
   /// A communicator of this process alone (size 1), e.g. to resume a multi-process run in one process.
   static Communicator self() { return Communicator(MPI_COMM_SELF); }
 
+  /// This process's rank, in [0, size()).
   int rank() const { return rank_; }
+  /// The number of ranks.
   int size() const { return size_; }
+  /// Whether this is rank 0, the one that prints and writes.
   bool is_root() const { return rank_ == 0; }
+  /// The MPI communicator, for calls of your own.
   MPI_Comm handle() const { return comm_; }
 
   /// Sums data[0, n) over all ranks, in place. @throws argument_error for n above MPI's int count limit.
@@ -81,6 +89,7 @@ class Communicator {
     }
     return lo == hi;
   }
+  /// Waits until every rank has called it.
   void barrier() const { MPI_Barrier(comm_); }
 
   /// Ends the whole job: prints "ganpp: rank R of N: <reason>; aborting the job" to stderr and calls MPI_Abort,
@@ -92,6 +101,7 @@ class Communicator {
     std::_Exit(code);  // MPI_Abort does not return; this keeps [[noreturn]] honest should it ever
   }
 
+  /// The MPI datatype of int, float, double or std::uint64_t.
   template <typename T>
   static MPI_Datatype type() {
     if constexpr (std::is_same_v<T, int>) return MPI_INT;
@@ -167,6 +177,12 @@ std::uint64_t parameter_hash(Model<Scalar>& m) {
 template <typename Scalar = float>
 class DataParallel : public GradientSync<Scalar>, private StatisticsReducer {
  public:
+  /// Broadcasts rank 0's models, allocates the pack buffer, attaches to `state.trainer` and, with
+  /// BatchNormSync::synchronized, to every BatchNorm of both models (until destroyed). Every rank must call it.
+  /// @param comm the ranks that train together.
+  /// @param state the models, optimizers and trainer of this rank's replica; they must outlive this object.
+  /// @param batch_norm local or synchronised BatchNorm statistics.
+  /// @throws argument_error if the ranks' models have different sizes.
   DataParallel(const Communicator& comm, TrainingState<Scalar> state, BatchNormSync batch_norm = BatchNormSync::local)
       : comm_(comm), state_(state), bn_(batch_norm) {
     broadcast_model(state_.generator);
@@ -212,9 +228,13 @@ class DataParallel : public GradientSync<Scalar>, private StatisticsReducer {
     return state_.trainer.step(shard_, labels != nullptr ? &shard_labels_ : nullptr);
   }
 
+  /// This rank, which is also the shard it trains on.
   int rank() const override { return comm_.rank(); }
+  /// The number of ranks (and shards).
   int world_size() const override { return comm_.size(); }
+  /// The ranks that train together.
   const Communicator& communicator() const { return comm_; }
+  /// How BatchNorm statistics are taken.
   BatchNormSync batch_norm_sync() const { return bn_; }
 
   /// Seconds this rank has spent in the gradient allreduces so far (waiting for slower ranks included).

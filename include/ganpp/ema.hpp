@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// ExponentialMovingAverage: a shadow copy of a model's weights that follows them slowly, swapped in for sampling.
+/// @file
+/// ExponentialMovingAverage: a shadow copy of a model's weights that follows them slowly, swapped in for sampling.
 #pragma once
 
 #include "layers/layer.hpp"
@@ -24,6 +25,8 @@ template <typename Scalar = float>
 class ExponentialMovingAverage {
  public:
   /// @param params the parameters to follow (Model::parameters(), Layer::parameters()); the shadow starts as a copy.
+  /// @param decay d in shadow = d * shadow + (1 - d) * value, in [0, 1); 0.999 by default.
+  /// @param warmup use min(decay, (1 + t) / (10 + t)) after t updates instead of decay alone.
   /// @throws argument_error for a decay outside [0, 1) or no parameters.
   explicit ExponentialMovingAverage(std::vector<Parameter<Scalar>> params, double decay = 0.999, bool warmup = true)
       : params_(std::move(params)), decay_(decay), warmup_(warmup) {
@@ -59,8 +62,11 @@ class ExponentialMovingAverage {
     const double t = static_cast<double>(updates_ + 1);
     return warmup_ ? std::min(decay_, (1 + t) / (10 + t)) : decay_;
   }
+  /// The configured decay (next_decay() gives the one the warm-up actually applies).
   double decay() const { return decay_; }
+  /// Number of update() calls since construction or the last reset().
   std::int64_t updates() const { return updates_; }
+  /// True while the live tensors hold the average (after an odd number of swap() calls).
   bool swapped() const { return swapped_; }
   /// The averaged values, in the order of the parameters given to the constructor (while not swapped).
   const std::vector<Tensor<Scalar>>& shadow() const { return shadow_; }

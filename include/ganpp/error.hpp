@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Exception types: every caller mistake throws a ganpp::error whose message starts with "Class::method(): ".
+/// @file
+/// Exception types: every caller mistake throws a ganpp::error whose message starts with "Class::method(): ".
 #pragma once
 
 #include <stdexcept>

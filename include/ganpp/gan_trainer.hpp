@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// GanTrainer: alternates discriminator and generator updates under a GanLoss and reports each step.
+/// @file
+/// GanTrainer: alternates discriminator and generator updates under a GanLoss and reports each step.
 #pragma once
 
 #include "ema.hpp"
@@ -20,6 +21,7 @@ namespace ganpp {
 /// How GanTrainer plays the game. The stabilizers (everything after check_finite) are off by default and cost
 /// nothing when off.
 struct TrainerOptions {
+  /// The adversarial loss both players use (see LossKind).
   LossKind loss = LossKind::non_saturating;
   /// Discriminator updates per generator update: n_critic of WGAN (Arjovsky et al. 2017) and WGAN-GP
   /// (Gulrajani et al. 2017), who use 5. Each step() is one D update on a fresh batch; G moves every d_steps-th.
@@ -45,9 +47,18 @@ struct TrainerOptions {
 /// What one training step did.
 struct StepStats {
   std::int64_t step = 0;        ///< 1-based count of steps (discriminator updates) so far
+  /// @var d_loss
+  /// The discriminator's loss on this step's batches, penalties included.
+  /// @var g_loss
+  /// The generator's loss at its last update (this step's when generator_updated, else the previous one; 0 before any).
   double d_loss = 0, g_loss = 0;
+  /// @var d_real
+  /// Mean sigmoid of D's outputs on the real batch.
+  /// @var d_fake
+  /// Mean sigmoid of D's outputs on the generated batch.
   double d_real = 0, d_fake = 0;  ///< mean sigmoid of D's outputs on the real and the generated batch
   double penalty = 0;             ///< the gradient penalties' part of d_loss
+  /// True when this step also updated the generator (every d_steps-th step).
   bool generator_updated = false;
 };
 
@@ -67,6 +78,14 @@ class GanTrainer {
   using StepCallback = std::function<bool(const StepStats&)>;  ///< return false to stop training
   using EpochCallback = std::function<bool(Index epoch)>;       ///< called after each epoch; false stops
 
+  /// Keeps references to the models and optimizers: they must outlive the trainer.
+  /// @param g the generator.
+  /// @param d the discriminator; its per-sample input shape must be g's output shape, and its class count g's.
+  /// @param g_opt an optimizer over exactly g's parameters.
+  /// @param d_opt an optimizer over exactly d's parameters.
+  /// @param o the options; o.seed seeds the latent vectors.
+  /// @throws argument_error for invalid options, different class counts, or an optimizer bound to the wrong model.
+  /// @throws shape_error when g's output shape differs from d's input shape.
   GanTrainer(Generator<Scalar>& g, Discriminator<Scalar>& d, Optimizer<Scalar>& g_opt, Optimizer<Scalar>& d_opt, TrainerOptions o = {})
       : g_(g), d_(d), g_opt_(g_opt), d_opt_(d_opt), o_(o), loss_(o.loss, o.real_label), rng_(o.seed) {
     if (o.d_steps < 1) throw argument_error("GanTrainer::GanTrainer(): d_steps must be >= 1, got " + std::to_string(o.d_steps));
@@ -83,7 +102,9 @@ class GanTrainer {
     require_bound(d_opt, d, "discriminator");
   }
 
+  /// Adds a callback that fit() calls after each step with its StepStats; training stops when any returns false.
   void on_step(StepCallback cb) { step_callbacks_.push_back(std::move(cb)); }
+  /// Adds a callback that fit() calls after each epoch with the 1-based epoch number; training stops when any returns false.
   void on_epoch(EpochCallback cb) { epoch_callbacks_.push_back(std::move(cb)); }
   /// Updates this average of the generator's weights after every generator step (nullptr: none). The average must
   /// follow this trainer's generator and outlive the trainer's use of it.
@@ -212,14 +233,18 @@ class GanTrainer {
     return taken;
   }
 
+  /// Number of steps (discriminator updates) so far, including those restored by set_steps().
   std::int64_t steps() const { return step_; }
   /// Restores the step count (for resuming from a checkpoint).
   void set_steps(std::int64_t s) {
     if (s < 0) throw argument_error("GanTrainer::set_steps(): negative step count");
     step_ = s;
   }
+  /// The generator that draws the latent vectors (and noise); owned by the trainer, saved in checkpoints.
   Rng& rng() { return rng_; }
+  /// The loss built from options().loss and options().real_label.
   const GanLoss<Scalar>& loss() const { return loss_; }
+  /// The options given at construction.
   const TrainerOptions& options() const { return o_; }
   /// The instance noise's standard deviation at a 1-based step.
   double instance_noise_stddev(std::int64_t step) const {

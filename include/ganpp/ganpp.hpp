@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// Umbrella header: config, errors, tensor, random, init, parameters, every layer, optimizers, losses, models, the
-// trainer, penalties, EMA and the gradient check. Opt-in, so that programs which do not need them do not compile
-// them: checkpoint.hpp, model_io.hpp, training_state.hpp, io/, data/, metrics.hpp, classification.hpp, applications/.
+/// @file
+/// Umbrella header: config, errors, tensor, random, init, parameters, every layer, optimizers, losses, models, the
+/// trainer, penalties, EMA and the gradient check. Opt-in, so that programs which do not need them do not compile
+/// them: checkpoint.hpp, model_io.hpp, training_state.hpp, io/, data/, metrics.hpp, classification.hpp, applications/.
 #pragma once
 
 #include "config.hpp"

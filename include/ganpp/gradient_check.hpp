@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Finite-difference gradient checks for layers and losses: the numerical proof that every backward is right.
+/// @file
+/// Finite-difference gradient checks for layers and losses: the numerical proof that every backward is right.
 #pragma once
 
 #include "layers/layer.hpp"
@@ -17,6 +18,7 @@ struct GradientCheckResult {
   std::string where;     ///< "input[3]" or "weight[17]" for the worst entry
 };
 
+/// Settings of check_layer_gradients().
 struct GradientCheckOptions {
   std::uint64_t seed = 1;    ///< seeds the random projection r
   double step = 1e-6;        ///< central-difference step h

@@ -19,8 +19,12 @@ class GradientSync {
   virtual ~GradientSync() = default;
   /// This replica's shard index, in [0, world_size()).
   virtual int rank() const = 0;
+  /// The number of replicas (and shards).
   virtual int world_size() const = 0;
   /// Replaces the gradients of `opt`'s parameters and stats[0, n) by their means over the replicas.
+  /// @param opt the optimizer about to step; its parameters' gradients are averaged.
+  /// @param stats the step's statistics (losses first), averaged too.
+  /// @param n how many statistics.
   virtual void average(Optimizer<Scalar>& opt, double* stats, int n) = 0;
 };
 

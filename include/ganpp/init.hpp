@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Weight initialisers: PyTorch's default, normal(0, 0.02) as in DCGAN, Xavier/Glorot and Kaiming/He.
+/// @file
+/// Weight initialisers: PyTorch's default, normal(0, 0.02) as in DCGAN, Xavier/Glorot and Kaiming/He.
 #pragma once
 
 #include "random.hpp"
@@ -17,6 +18,9 @@ enum class Init {
   kaiming,        ///< N(0, 2 / fan_in), for ReLU networks (He et al. 2015).
 };
 
+/// The initialisers behind the layers' reset_parameters(), for writing new layers. fan_in counts the inputs that feed
+/// one output and fan_out the outputs one input feeds: in_features and out_features for Linear, in_channels * k * k
+/// and out_channels * k * k for Conv2d.
 namespace init {
 
 /// Fills a weight tensor by the given scheme.

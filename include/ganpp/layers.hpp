@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Every layer, and the containers: Sequential, SpectralNorm, Residual, SkipConcat.
+/// @file
+/// Every layer, and the containers: Sequential, SpectralNorm, Residual, SkipConcat.
 #pragma once
 
 #include "layers/activation.hpp"

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The two-player game's losses, computed stably from the discriminator's logits, with their gradients.
+/// @file
+/// The two-player game's losses, computed stably from the discriminator's logits, with their gradients.
 #pragma once
 
 #include "error.hpp"
@@ -23,6 +24,7 @@ enum class LossKind {
   relativistic,
 };
 
+/// The enumerator's name, as written in code: "non_saturating" for LossKind::non_saturating.
 inline std::string to_string(LossKind k) {
   switch (k) {
     case LossKind::minimax: return "minimax";
@@ -55,6 +57,7 @@ Scalar sigmoid(Scalar x) {
 template <typename Scalar = float>
 class GanLoss {
  public:
+  /// @param kind the loss of the game (see LossKind).
   /// @param real_label the target for real samples in D's loss: 1, or 0.9 for one-sided label smoothing (Salimans
   ///        et al. 2016, "Improved techniques for training GANs"). Applies to the BCE losses (minimax,
   ///        non_saturating, relativistic) and to least_squares (the LSGAN target b); must be 1 for the others.
@@ -65,8 +68,11 @@ class GanLoss {
     if (real_label != 1.0 && (kind == LossKind::wasserstein || kind == LossKind::hinge))
       throw argument_error("GanLoss::GanLoss(): label smoothing applies to the BCE and least-squares losses, not " + to_string(kind));
   }
+  /// The loss of the game.
   LossKind kind() const { return kind_; }
+  /// The target for real samples in D's loss (1 unless smoothed).
   Scalar real_label() const { return real_label_; }
+  /// True for LossKind::relativistic, whose D and G losses take both batches' logits at once.
   bool relativistic() const { return kind_ == LossKind::relativistic; }
 
   /// D's loss on real samples.

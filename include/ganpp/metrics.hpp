@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Sample-quality metrics: Frechet distance, Inception-style score, class coverage, k-NN precision/recall, and the
-// area under the ROC curve for anomaly scores.
+/// @file
+/// Sample-quality metrics: Frechet distance, Inception-style score, class coverage, k-NN precision/recall, and the
+/// area under the ROC curve for anomaly scores.
 #pragma once
 
 #include "error.hpp"
@@ -95,11 +96,18 @@ inline int classes_covered(const Eigen::MatrixXd& probs, double min_share = -1, 
 /// its points with radius the distance to the point's k-th nearest neighbour in the same set. Precision is the
 /// share of generated samples inside the real manifold; recall the share of real samples inside the generated one.
 struct PrecisionRecall {
+  /// @var precision
+  /// Share of generated samples inside the real manifold, in [0, 1]: how realistic the samples are.
+  /// @var recall
+  /// Share of real samples inside the generated manifold, in [0, 1]: how much of the data the generator covers.
   double precision = 0, recall = 0;
 };
 
-/// @param k the neighbour that sets each ball's radius (3 in the paper); each set needs more than k rows.
+/// Improved precision and recall (see PrecisionRecall) of generated features against real ones.
 /// Works in blocks of rows, so memory stays O(n) beyond the inputs; time is O(n^2 d).
+/// @param real features of real samples, one row per sample.
+/// @param generated features of generated samples, one row per sample, with real's number of columns.
+/// @param k the neighbour that sets each ball's radius (3 in the paper); each set needs more than k rows.
 /// @throws argument_error for k < 1, sets of different dimensions, or sets of k rows or fewer.
 inline PrecisionRecall precision_recall(const FeatureMatrix& real, const FeatureMatrix& generated, int k = 3) {
   if (k < 1) throw argument_error("precision_recall(): k must be >= 1, got " + std::to_string(k));
@@ -147,6 +155,7 @@ inline PrecisionRecall precision_recall(const FeatureMatrix& real, const Feature
 /// Area under the ROC curve of scores meant to be higher for positives (anomalies) than for negatives: the
 /// probability that a random positive scores above a random negative, ties counting one half (the Mann-Whitney U
 /// statistic divided by n_pos * n_neg; Hanley & McNeil 1982). 1 separates perfectly, 0.5 is chance.
+/// @param scores one score per sample, higher meaning more likely positive; must be finite.
 /// @param labels 1 for a positive, 0 for a negative, one per score.
 /// @throws argument_error for mismatched sizes, labels other than 0 and 1, a missing class or a non-finite score.
 inline double auroc(const std::vector<double>& scores, const std::vector<int>& labels) {

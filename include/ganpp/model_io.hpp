@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Storing models (parameters, buffers, layer random state) and optimizers in a Checkpoint, and restoring them.
+/// @file
+/// Storing models (parameters, buffers, layer random state) and optimizers in a Checkpoint, and restoring them.
 #pragma once
 
 #include "checkpoint.hpp"

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Generator and Discriminator: Sequential networks that know their input and output shapes (and class count).
+/// @file
+/// Generator and Discriminator: Sequential networks that know their input and output shapes (and class count).
 #pragma once
 
 #include "layers/sequential.hpp"
@@ -14,6 +15,12 @@ namespace ganpp {
 template <typename Scalar>
 class Model {
  public:
+  /// @param net the network; the model takes ownership.
+  /// @param input_sample_shape per-sample input shape, without the batch dimension (rank 1 to 3).
+  /// @param num_classes number of label classes for a conditional model; 0 for an unconditional one.
+  /// @param kind "Generator" or "Discriminator", for error messages.
+  /// @throws argument_error for an input shape of rank outside 1..3 or a negative num_classes.
+  /// @throws shape_error when the network does not accept inputs of that per-sample shape.
   Model(Sequential<Scalar> net, Shape input_sample_shape, Index num_classes, const char* kind)
       : net_(std::move(net)), input_(input_sample_shape), classes_(num_classes), kind_(kind) {
     if (input_.rank() < 1 || input_.rank() > 3)
@@ -30,7 +37,9 @@ class Model {
   const Shape& input_shape() const { return input_; }
   /// Per-sample output shape.
   const Shape& output_shape() const { return output_; }
+  /// Number of label classes; 0 for an unconditional model.
   Index num_classes() const { return classes_; }
+  /// True when forward() needs labels (num_classes() > 0).
   bool conditional() const { return classes_ > 0; }
 
   /// Runs the network on a batch of inputs; conditional models need one label in [0, num_classes) per sample.
@@ -51,12 +60,19 @@ class Model {
   /// Backpropagates dLoss/dOutput of the last forward(); returns dLoss/dInput.
   const Tensor<Scalar>& backward(const Tensor<Scalar>& grad_output) { return net_.backward(grad_output); }
 
+  /// The network's parameters (see Layer::parameters()); the pointers stay valid while the model lives.
   std::vector<Parameter<Scalar>> parameters() { return net_.parameters(); }
+  /// The network's buffers (see Layer::buffers()).
   std::vector<Buffer<Scalar>> buffers() { return net_.buffers(); }
+  /// Sets every parameter gradient to zero.
   void zero_grad() { net_.zero_grad(); }
+  /// Train mode (on) or eval mode for every layer (see Layer::train()).
   void train(bool on = true) { net_.train(on); }
+  /// Eval mode for every layer; same as train(false).
   void eval() { net_.train(false); }
+  /// True in train mode.
   bool is_training() const { return net_.is_training(); }
+  /// Freezes or unfreezes every layer's parameter gradients (see Layer::set_frozen()).
   void set_frozen(bool frozen) { net_.set_frozen(frozen); }
   /// Whether backward() must return dLoss/dInput (see Layer::set_input_grad).
   void set_input_grad(bool on) { net_.set_input_grad(on); }
@@ -65,12 +81,20 @@ class Model {
     Rng rng(seed);
     net_.reset_parameters(scheme, rng);
   }
+  /// The network, owned by the model.
   Sequential<Scalar>& net() { return net_; }
 
  protected:
+  /// The network, owned.
   Sequential<Scalar> net_;
+  /// @var input_
+  /// Per-sample input shape given at construction.
+  /// @var output_
+  /// Per-sample output shape of the network for that input.
   Shape input_, output_;
+  /// Number of label classes; 0 when unconditional.
   Index classes_;
+  /// "Generator" or "Discriminator", for error messages.
   std::string kind_;
 };
 
@@ -78,12 +102,20 @@ class Model {
 template <typename Scalar = float>
 class Generator : public Model<Scalar> {
  public:
+  /// Turns the input gradient off: training never needs dLoss/dz (latent-space search turns it back on).
+  /// @param net the network, mapping (N, latent_shape) to (N, sample shape); the generator takes ownership.
+  /// @param latent_shape per-sample latent shape, rank 1 to 3: (100) or (100, 1, 1).
+  /// @param num_classes number of label classes for a conditional generator; 0 for an unconditional one.
+  /// @throws argument_error for a latent shape of rank outside 1..3 or a negative num_classes.
+  /// @throws shape_error when the network does not accept latents of that shape.
   Generator(Sequential<Scalar> net, Shape latent_shape, Index num_classes = 0)
       : Model<Scalar>(std::move(net), latent_shape, num_classes, "Generator") {
     this->set_input_grad(false);  // training never needs dLoss/dz; latent-space search turns it back on
   }
 
+  /// Per-sample latent shape (same as input_shape()).
   const Shape& latent_shape() const { return this->input_; }
+  /// Number of elements of one latent vector.
   Index latent_size() const { return this->input_.numel(); }
   /// Fills z with a batch of n standard-normal latent vectors.
   void sample_latent(Index n, Rng& rng, Tensor<Scalar>& z) const {
@@ -97,6 +129,11 @@ class Generator : public Model<Scalar> {
 template <typename Scalar = float>
 class Discriminator : public Model<Scalar> {
  public:
+  /// @param net the network, mapping (N, sample_shape) to one logit per sample; the discriminator takes ownership.
+  /// @param sample_shape per-sample input shape, rank 1 to 3: (784) or (1, 28, 28).
+  /// @param num_classes number of label classes for a conditional discriminator; 0 for an unconditional one.
+  /// @throws argument_error for a sample shape of rank outside 1..3 or a negative num_classes.
+  /// @throws shape_error when the network does not accept that shape or does not end in one value per sample.
   Discriminator(Sequential<Scalar> net, Shape sample_shape, Index num_classes = 0)
       : Model<Scalar>(std::move(net), sample_shape, num_classes, "Discriminator") {
     if (this->output_.numel() != 1)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Every optimizer: SGD, Adam, RMSProp.
+/// @file
+/// Every optimizer: SGD, Adam, RMSProp.
 #pragma once
 
 #include "optim/adam.hpp"

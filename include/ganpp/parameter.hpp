@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Parameter and Buffer: the named tensors a model exposes to optimizers and checkpoints.
+/// @file
+/// Parameter and Buffer: the named tensors a model exposes to optimizers and checkpoints.
 #pragma once
 
 #include "tensor.hpp"
@@ -12,8 +13,11 @@ namespace ganpp {
 /// @tparam Scalar float or double.
 template <typename Scalar>
 struct Parameter {
+  /// Name within the layer ("weight", "bias"), prefixed by containers: "0.weight" in a Sequential.
   std::string name;
+  /// The parameter's values; owned by the layer, valid while the layer lives.
   Tensor<Scalar>* value;
+  /// The accumulated dLoss/dvalue, same shape as value; owned by the layer. backward() adds to it, zero_grad() clears it.
   Tensor<Scalar>* grad;
 };
 
@@ -21,7 +25,9 @@ struct Parameter {
 /// @tparam Scalar float or double.
 template <typename Scalar>
 struct Buffer {
+  /// Name within the layer ("running_mean"), prefixed by containers like a Parameter's.
   std::string name;
+  /// The buffer's values; owned by the layer, valid while the layer lives.
   Tensor<Scalar>* value;
 };
 

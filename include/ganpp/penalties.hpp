@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Gradient penalties on the discriminator: R1 and the WGAN-GP penalty, with their parameter gradients computed by
-// a finite-difference Hessian-vector product.
+/// @file
+/// Gradient penalties on the discriminator: R1 and the WGAN-GP penalty, with their parameter gradients computed by
+/// a finite-difference Hessian-vector product.
 #pragma once
 
 #include "layers/layer.hpp"
@@ -33,8 +34,12 @@ class GradientPenalty {
  public:
   /// R1 (Mescheder et al. 2018, "Which training methods for GANs do actually converge?"):
   /// gamma / 2 * mean_i |grad_x D(x_i)|^2 on real samples.
+  /// @param d the discriminator network, producing one value per sample.
+  /// @param real a batch of real samples, in d's input shape.
+  /// @param gamma the weight; must be >= 0.
   /// @param accumulate when true, adds the penalty's gradient to the network's parameter gradients.
   /// @return the penalty.
+  /// @throws argument_error when gamma is negative or NaN.
   double r1(Layer<Scalar>& d, const Tensor<Scalar>& real, double gamma, bool accumulate = true) {
     if (!(gamma >= 0)) throw argument_error("GradientPenalty::r1(): gamma must be >= 0, got " + std::to_string(gamma));
     return run(d, real, Kind::r1, gamma, accumulate, "r1");
@@ -42,7 +47,14 @@ class GradientPenalty {
 
   /// The WGAN-GP penalty (Gulrajani et al. 2017, "Improved training of Wasserstein GANs"):
   /// lambda * mean_i (|grad_x D(x^_i)| - 1)^2 on x^_i = a_i x_i + (1 - a_i) x~_i, a_i ~ U(0, 1) per sample.
+  /// @param d the discriminator network, producing one value per sample.
+  /// @param real a batch of real samples x_i, in d's input shape.
+  /// @param fake a batch of generated samples x~_i, of real's shape.
+  /// @param lambda the weight; must be >= 0 (Gulrajani et al. use 10).
   /// @param rng draws the a_i.
+  /// @param accumulate when true, adds the penalty's gradient to the network's parameter gradients.
+  /// @return the penalty.
+  /// @throws argument_error when lambda is negative or NaN.
   /// @throws shape_error when real and fake differ in shape.
   double wgan_gp(Layer<Scalar>& d, const Tensor<Scalar>& real, const Tensor<Scalar>& fake, double lambda, Rng& rng, bool accumulate = true) {
     if (!(lambda >= 0)) throw argument_error("GradientPenalty::wgan_gp(): lambda must be >= 0, got " + std::to_string(lambda));

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Rng: a seeded generator whose draws are the same on every platform and whose state can be saved and restored.
+/// @file
+/// Rng: a seeded generator whose draws are the same on every platform and whose state can be saved and restored.
 #pragma once
 
 #include "error.hpp"
@@ -18,15 +19,19 @@ namespace ganpp {
 /// std::*_distribution, whose algorithms differ between standard libraries, so a seed means the same draws everywhere.
 class Rng {
  public:
+  /// A generator seeded with seed; equal seeds give equal draws on every platform.
   explicit Rng(std::uint64_t seed = 0) : engine_(seed) {}
 
+  /// Restarts the generator from seed s, dropping any spare normal draw.
   void seed(std::uint64_t s) {
     engine_.seed(s);
     has_spare_ = false;
   }
+  /// The next raw 64-bit draw of the engine.
   std::uint64_t next_u64() { return engine_(); }
   /// Uniform in [0, 1) with 53 random bits.
   double uniform() { return static_cast<double>(engine_() >> 11) * (1.0 / 9007199254740992.0); }
+  /// Uniform in [lo, hi).
   double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
   /// Uniform integer in [0, n).
   std::uint64_t below(std::uint64_t n) {
@@ -52,12 +57,15 @@ class Rng {
     has_spare_ = true;
     return r * std::cos(2.0 * M_PI * u2);
   }
+  /// Normal with the given mean and standard deviation.
   double normal(double mean, double stddev) { return mean + stddev * normal(); }
 
+  /// Fills every element of t with independent normal draws, in storage order.
   template <typename Scalar>
   void fill_normal(Tensor<Scalar>& t, double mean = 0.0, double stddev = 1.0) {
     for (Scalar& v : t) v = static_cast<Scalar>(normal(mean, stddev));
   }
+  /// Fills every element of t with independent draws uniform in [lo, hi), in storage order.
   template <typename Scalar>
   void fill_uniform(Tensor<Scalar>& t, double lo, double hi) {
     for (Scalar& v : t) v = static_cast<Scalar>(uniform(lo, hi));

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Tensor<Scalar>: a shape of rank 1..4 (N, C, H, W) over contiguous row-major storage, with Eigen maps for the math.
+/// @file
+/// Tensor<Scalar>: a shape of rank 1..4 (N, C, H, W) over contiguous row-major storage, with Eigen maps for the math.
 #pragma once
 
 #include "config.hpp"
@@ -19,20 +20,29 @@ namespace ganpp {
 /// A tensor shape of rank 0..4. Dimension 0 is the batch; the rest are features or (C, H, W).
 class Shape {
  public:
+  /// Highest rank a Shape holds.
   static constexpr int kMaxRank = 4;
 
+  /// The rank-0 shape: no dimensions, numel() 1.
   Shape() = default;
+  /// A shape from its dimensions, batch first: `Shape{64, 1, 28, 28}`.
+  /// @throws shape_error for more than kMaxRank dimensions or a negative one.
   Shape(std::initializer_list<Index> dims) {
     if (dims.size() > kMaxRank) throw shape_error("Shape::Shape(): rank " + std::to_string(dims.size()) + " exceeds 4");
     for (Index d : dims) push_back(d);
   }
+  /// A shape from its dimensions, batch first.
+  /// @throws shape_error for more than kMaxRank dimensions or a negative one.
   explicit Shape(const std::vector<Index>& dims) {
     if (dims.size() > kMaxRank) throw shape_error("Shape::Shape(): rank " + std::to_string(dims.size()) + " exceeds 4");
     for (Index d : dims) push_back(d);
   }
 
+  /// Number of dimensions, 0..kMaxRank.
   int rank() const { return rank_; }
+  /// Dimension i; i must be below rank() (not checked).
   Index operator[](int i) const { return dims_[static_cast<std::size_t>(i)]; }
+  /// Dimension i, writable; i must be below rank() (not checked, and a negative value is not rejected).
   Index& operator[](int i) { return dims_[static_cast<std::size_t>(i)]; }
 
   /// Number of elements (1 for rank 0).
@@ -70,12 +80,14 @@ class Shape {
     return s;
   }
 
+  /// True when both have the same rank and the same dimensions.
   bool operator==(const Shape& o) const {
     if (rank_ != o.rank_) return false;
     for (int i = 0; i < rank_; ++i)
       if (dims_[static_cast<std::size_t>(i)] != o.dims_[static_cast<std::size_t>(i)]) return false;
     return true;
   }
+  /// True when the shapes differ in rank or in any dimension.
   bool operator!=(const Shape& o) const { return !(*this == o); }
 
   /// "(64, 1, 28, 28)".
@@ -105,37 +117,61 @@ class Tensor {
  public:
   /// Column-major matrix map; a row-major (N, F) tensor is the column-major F x N matrix: one column per sample.
   using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+  /// Writable map of the storage as a column-major matrix (see Matrix).
   using MatrixMap = Eigen::Map<Matrix>;
+  /// Read-only map of the storage as a column-major matrix.
   using ConstMatrixMap = Eigen::Map<const Matrix>;
+  /// Writable map of the storage as a flat Eigen array, for element-wise math.
   using ArrayMap = Eigen::Map<Eigen::Array<Scalar, Eigen::Dynamic, 1>>;
+  /// Read-only map of the storage as a flat Eigen array.
   using ConstArrayMap = Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, 1>>;
 
+  /// A tensor without storage and with a rank-0 shape (whose size() reports 1); give it a shape with resize() or
+  /// assign() before use.
   Tensor() = default;
+  /// A tensor of the given shape with every element set to fill.
   explicit Tensor(const Shape& shape, Scalar fill = Scalar(0)) : shape_(shape), data_(static_cast<std::size_t>(shape.numel()), fill) {}
+  /// A tensor of the given shape holding values in row-major order.
+  /// @throws shape_error when values.size() differs from shape.numel().
   Tensor(const Shape& shape, const std::vector<Scalar>& values) : shape_(shape), data_(values.begin(), values.end()) {
     if (static_cast<Index>(data_.size()) != shape_.numel())
       throw shape_error("Tensor::Tensor(): " + std::to_string(data_.size()) + " values do not fill shape " + shape_.str());
   }
 
+  /// The shape; the reference stays valid while the tensor lives, and changes with resize() and reshape().
   const Shape& shape() const { return shape_; }
+  /// Number of dimensions (shape().rank()).
   int rank() const { return shape_.rank(); }
+  /// Dimension i of the shape; i must be below rank() (not checked).
   Index dim(int i) const { return shape_[i]; }
+  /// Number of elements (shape().numel()).
   Index size() const { return shape_.numel(); }
   /// Batch size (dimension 0).
   Index batch() const { return shape_.rank() ? shape_[0] : 1; }
+  /// True when size() is 0, i.e. a dimension is 0. Not for a default-constructed tensor: its rank-0 shape reports
+  /// size() 1 although it has no storage.
   bool empty() const { return size() == 0; }
 
+  /// Pointer to the first element of the contiguous storage; invalidated when resize() grows the tensor.
   Scalar* data() { return data_.data(); }
+  /// Read-only pointer to the first element; invalidated when resize() grows the tensor.
   const Scalar* data() const { return data_.data(); }
+  /// Element i in row-major order; i must be below size() (not checked).
   Scalar& operator[](Index i) { return data_[static_cast<std::size_t>(i)]; }
+  /// Element i in row-major order; i must be below size() (not checked).
   Scalar operator[](Index i) const { return data_[static_cast<std::size_t>(i)]; }
+  /// Iterator to the first element, for range-for and standard algorithms.
   Scalar* begin() { return data_.data(); }
+  /// Iterator one past the last element.
   Scalar* end() { return data_.data() + size(); }
+  /// Read-only iterator to the first element.
   const Scalar* begin() const { return data_.data(); }
+  /// Read-only iterator one past the last element.
   const Scalar* end() const { return data_.data() + size(); }
 
   /// Element (n, c, h, w) of a rank-4 tensor.
   Scalar& at(Index n, Index c, Index h, Index w) { return data_[static_cast<std::size_t>(((n * shape_[1] + c) * shape_[2] + h) * shape_[3] + w)]; }
+  /// Element (n, c, h, w) of a rank-4 tensor; indices are not checked.
   Scalar at(Index n, Index c, Index h, Index w) const { return data_[static_cast<std::size_t>(((n * shape_[1] + c) * shape_[2] + h) * shape_[3] + w)]; }
 
   /// Gives the tensor a new shape; reuses the buffer, allocating only when it must grow. Contents are unspecified.
@@ -144,12 +180,15 @@ class Tensor {
     data_.resize(static_cast<std::size_t>(shape.numel()));
   }
   /// Reinterprets the same elements under another shape with the same element count.
+  /// @throws shape_error when shape.numel() differs from size().
   void reshape(const Shape& shape) {
     if (shape.numel() != shape_.numel())
       throw shape_error("Tensor::reshape(): cannot view " + shape_.str() + " as " + shape.str());
     shape_ = shape;
   }
+  /// Sets every element to v.
   void fill(Scalar v) { std::fill(data_.begin(), data_.end(), v); }
+  /// Sets every element to zero.
   void set_zero() { fill(Scalar(0)); }
   /// Copies shape and values, reusing this tensor's buffer.
   void assign(const Tensor& other) {
@@ -159,15 +198,20 @@ class Tensor {
 
   /// Flat view of every element.
   ArrayMap array() { return ArrayMap(data(), size()); }
+  /// Read-only flat view of every element.
   ConstArrayMap array() const { return ConstArrayMap(data(), size()); }
   /// The tensor as a column-major (sample_size x batch) matrix: column n is sample n.
   MatrixMap matrix() { return MatrixMap(data(), per_sample(), batch()); }
+  /// Read-only (sample_size x batch) view: column n is sample n.
   ConstMatrixMap matrix() const { return ConstMatrixMap(data(), per_sample(), batch()); }
   /// The tensor as a column-major rows x cols matrix of the same elements.
+  /// @throws shape_error when rows * cols differs from size().
   MatrixMap matrix(Index rows, Index cols) {
     check_view(rows, cols);
     return MatrixMap(data(), rows, cols);
   }
+  /// Read-only rows x cols view of the same elements.
+  /// @throws shape_error when rows * cols differs from size().
   ConstMatrixMap matrix(Index rows, Index cols) const {
     check_view(rows, cols);
     return ConstMatrixMap(data(), rows, cols);

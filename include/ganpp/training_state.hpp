@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// TrainingState: everything a GanTrainer run needs to continue exactly, saved to and restored from a Checkpoint;
-// DivergenceGuard: opt-in rollback to the last good state when a step diverges.
+/// @file
+/// TrainingState: everything a GanTrainer run needs to continue exactly, saved to and restored from a Checkpoint;
+/// DivergenceGuard: opt-in rollback to the last good state when a step diverges.
 #pragma once
 
 #include "checkpoint.hpp"
@@ -22,10 +23,15 @@ namespace ganpp {
 /// Entries: generator.*, discriminator.*, generator_optimizer.*, discriminator_optimizer.*, trainer.step, trainer.rng.
 template <typename Scalar>
 struct TrainingState {
+  /// The generator; saved as entries "generator.<parameter or buffer name>".
   Generator<Scalar>& generator;
+  /// The discriminator; saved as entries "discriminator.<parameter or buffer name>".
   Discriminator<Scalar>& discriminator;
+  /// The generator's optimizer; saved under "generator_optimizer.".
   Optimizer<Scalar>& generator_optimizer;
+  /// The discriminator's optimizer; saved under "discriminator_optimizer.".
   Optimizer<Scalar>& discriminator_optimizer;
+  /// The trainer; its step count and latent generator are saved as "trainer.step" and "trainer.rng".
   GanTrainer<Scalar>& trainer;
 
   /// Adds the state to `c`. @throws divergence_error if a parameter or buffer is not finite (nothing usable to save).
@@ -67,7 +73,10 @@ struct TrainingState {
 template <typename Scalar>
 class DivergenceGuard {
  public:
+  /// @param state references to the objects to guard; they must outlive the guard.
+  /// @param max_rollbacks rollbacks in a row without a successful step before the divergence_error propagates; >= 1.
   /// @param commit_every also commit after every `commit_every` successful steps (0: only when commit() is called).
+  /// @throws argument_error when max_rollbacks < 1 or commit_every < 0.
   explicit DivergenceGuard(TrainingState<Scalar> state, int max_rollbacks = 3, std::int64_t commit_every = 0)
       : state_(state), max_rollbacks_(max_rollbacks), commit_every_(commit_every) {
     if (max_rollbacks < 1)

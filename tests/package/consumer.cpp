@@ -11,7 +11,8 @@ namespace {
 
 using namespace ganpp;
 
-// config, error, tensor, random, init, layers (each layer header), losses, optim, penalties, gradient_check.
+// config, error, tensor, random, init, parameter, layers (each layer header, the containers too), losses, optim,
+// penalties, gradient_check.
 bool touch_every_header() {
   static_assert(GANPP_VERSION_MAJOR >= 0, "config.hpp");
   set_num_threads(1);
@@ -44,6 +45,17 @@ bool touch_every_header() {
   Tensor<double> v(Shape{4, 5});
   rng.fill_normal(v);
   if (check_layer_gradients(concat, v).max_error > 1e-6) return false;
+
+  // parameter.hpp and the containers: a residual block around a U-Net-style skip, walked through Container.
+  auto body = std::make_unique<Sequential<double>>();
+  body->emplace<Linear<double>>(5, 3);
+  auto skip = std::make_unique<SkipConcat<double>>(std::move(body));  // (N, 5) -> (N, 5 + 3)
+  auto proj = std::make_unique<Linear<double>>(5, 8);
+  Residual<double> block(std::move(skip), std::move(proj));  // skip(x) + proj(x): (N, 8)
+  const Container<double>& as_container = block;
+  const std::vector<Parameter<double>> block_params = block.parameters();
+  if (block_params.size() != 4 || as_container.name().empty()) return false;
+  if (block.forward(v).shape() != Shape{4, 8} || check_layer_gradients(block, v).max_error > 1e-6) return false;
 
   Sequential<double> critic;
   critic.emplace<Linear<double>>(5, 8).emplace<LeakyReLU<double>>(0.2).emplace<Linear<double>>(8, 1);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// AnomalyScorer: how unlike a trained GAN's data an input is, from the discriminator's logit and, optionally, an
-// AnoGAN latent search for the generated image closest to the input.
+/// @file
+/// AnomalyScorer: how unlike a trained GAN's data an input is, from the discriminator's logit and, optionally, an
+/// AnoGAN latent search for the generated image closest to the input.
 #pragma once
 
 #include "../losses.hpp"
@@ -15,6 +16,8 @@
 
 namespace ganpp {
 
+/// How AnomalyScorer scores inputs: with the discriminator alone, or with AnoGAN's latent search (Schlegl et al.
+/// 2017) for the generated sample closest to each input.
 struct AnomalyOptions {
   int search_steps = 0;      ///< latent-search steps per input; 0 scores with the discriminator alone
   int starts = 1;            ///< random latents tried per input; the search starts from the one with the lowest L(z)
@@ -71,6 +74,7 @@ class AnomalyScorer {
                         " does not match discriminator input shape " + d.input_shape().str());
   }
 
+  /// The options given at construction.
   const AnomalyOptions& options() const { return o_; }
 
   /// Scores a batch of inputs of the discriminator's per-sample input shape.

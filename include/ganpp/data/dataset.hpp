@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// ImageDataset loaded from IDX files, and BatchLoader: shuffled, resumable mini-batches scaled to [-1, 1] or any
-// other PixelRange. MNIST's own files and checks are in mnist.hpp.
+/// @file
+/// ImageDataset loaded from IDX files, and BatchLoader: shuffled, resumable mini-batches scaled to [-1, 1] or any
+/// other PixelRange. MNIST's own files and checks are in mnist.hpp.
 #pragma once
 
 #include "../config.hpp"
@@ -21,9 +22,13 @@ namespace ganpp {
 
 /// Images of unsigned bytes, stored row-major as (count, channels, height, width), with optional labels.
 struct ImageDataset {
+  /// Number of images.
   Index count = 0;
+  /// Channels per image (1 for grayscale, 3 for RGB).
   Index channels = 1;
+  /// Image height in pixels.
   Index height = 0;
+  /// Image width in pixels.
   Index width = 0;
   /// count * channels * height * width bytes.
   std::vector<std::uint8_t> pixels;
@@ -74,6 +79,7 @@ struct PixelRange {
 template <typename Scalar = float>
 class BatchLoader {
  public:
+  /// @param dataset the images (and labels), held by reference: it must outlive the loader and stay unchanged.
   /// @param batch_size images per batch, 1..dataset.count.
   /// @param rng generator copied into the loader; it alone decides the order of every epoch.
   /// @param flatten produce (B, C*H*W) batches instead of (B, C, H, W).
@@ -129,6 +135,7 @@ class BatchLoader {
     return true;
   }
 
+  /// Images per batch (B).
   Index batch_size() const { return batch_; }
   /// Full batches per epoch: count / batch_size.
   Index batches_per_epoch() const { return batches_; }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// IDX files (the MNIST format): validated reading of unsigned-byte arrays of rank 1..4 and atomic writing.
+/// @file
+/// IDX files (the MNIST format): validated reading of unsigned-byte arrays of rank 1..4 and atomic writing.
 #pragma once
 
 #include "../config.hpp"
@@ -22,7 +23,9 @@ namespace ganpp {
 
 /// The contents of an IDX file: its dimensions (outermost first) and the row-major payload.
 struct IdxData {
+  /// Dimensions, outermost first: (count, rows, columns) for images, (count) for labels.
   std::vector<Index> dims;
+  /// The unsigned-byte payload, row-major; its size is the product of dims.
   std::vector<std::uint8_t> values;
 };
 
@@ -151,6 +154,8 @@ inline IdxData read_idx_labels(const std::string& path) {
 /// Writes an IDX file of unsigned bytes with the given dimensions (rank 1..4, each below 2^32).
 ///
 /// Written atomically (write_file_atomically()), so a failed write never leaves a partial file at `path`.
+/// @param path the file to write; replaced atomically if it exists.
+/// @param dims the dimensions, outermost first.
 /// @param values row-major payload of product(dims) bytes; may be null only when that product is 0.
 /// @throws argument_error for a bad rank, dimension or null payload; io_error naming the path when writing fails.
 inline void write_idx(const std::string& path, const std::vector<Index>& dims, const std::uint8_t* values) {

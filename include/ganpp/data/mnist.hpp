@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// MNIST: the training and test sets from their uncompressed IDX files, with MNIST's own checks (28 x 28, digits 0-9).
+/// @file
+/// MNIST: the training and test sets from their uncompressed IDX files, with MNIST's own checks (28 x 28, digits 0-9).
 #pragma once
 
 #include "../error.hpp"

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// write_file_atomically(): the one way ganpp writes a file (checkpoints, IDX, PNG): a temporary file, flushed and
-// synced, renamed over the target, then the folder synced; a failure leaves the old target as it was.
+/// @file
+/// write_file_atomically(): the one way ganpp writes a file (checkpoints, IDX, PNG): a temporary file, flushed and
+/// synced, renamed over the target, then the folder synced; a failure leaves the old target as it was.
 #pragma once
 
 #include "../error.hpp"
@@ -38,6 +39,8 @@ class AtomicFileSink {
                      path_ + "' is unchanged");
     written_ += n;
   }
+  /// Appends the bytes of a string.
+  /// @throws io_error naming the file when the write fails.
   void write(const std::string& bytes) { write(bytes.data(), bytes.size()); }
   /// Bytes written so far.
   std::uint64_t bytes_written() const { return written_; }

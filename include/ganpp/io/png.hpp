@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// PNG output through stb_image_write (opt-in: needs the stb headers): grids of generated images, written atomically.
+/// @file
+/// PNG output through stb_image_write (opt-in: needs the stb headers): grids of generated images, written atomically.
 #pragma once
 
 #include "../config.hpp"
@@ -67,7 +68,14 @@ namespace ganpp {
 
 /// An 8-bit image: width x height pixels of `channels` interleaved bytes, rows top to bottom.
 struct Image8 {
+  /// @var width
+  /// Width in pixels.
+  /// @var height
+  /// Height in pixels.
+  /// @var channels
+  /// Bytes per pixel, 1 to 4: gray, gray and alpha, RGB, RGBA.
   int width = 0, height = 0, channels = 1;
+  /// width * height * channels bytes, row-major, channels interleaved.
   std::vector<std::uint8_t> pixels;
 };
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// BatchNorm over (N, C) or (N, C, H, W) inputs: batch statistics in train mode, running statistics in eval mode.
+/// @file
+/// BatchNorm over (N, C) or (N, C, H, W) inputs: batch statistics in train mode, running statistics in eval mode.
 #pragma once
 
 #include "../detail/parallel.hpp"
@@ -16,6 +17,8 @@ class StatisticsReducer {
  public:
   virtual ~StatisticsReducer() = default;
   /// Replaces values[0, n) by their sums over the replicas; every replica calls it at the same point.
+  /// @param values the n values to sum, overwritten with the sums.
+  /// @param n how many values.
   virtual void sum(double* values, Index n) = 0;
 };
 
@@ -25,6 +28,10 @@ class StatisticsReducer {
 template <typename Scalar = float>
 class BatchNorm : public Layer<Scalar> {
  public:
+  /// @param channels C, the size of dimension 1 of the input.
+  /// @param eps added to the variance before the square root; must be > 0.
+  /// @param momentum weight of the batch statistics in the running ones, in [0, 1].
+  /// @throws argument_error when channels < 1, eps <= 0 or momentum is outside [0, 1].
   explicit BatchNorm(Index channels, double eps = 1e-5, double momentum = 0.1)
       : channels_(channels), eps_(eps), momentum_(momentum),
         gamma_(Shape{channels}, Scalar(1)), gamma_grad_(Shape{channels}), beta_(Shape{channels}), beta_grad_(Shape{channels}),
@@ -44,12 +51,19 @@ class BatchNorm : public Layer<Scalar> {
   /// sums of squares, through `reducer`; backward sums the two per-channel sums its input gradient needs. The
   /// parameters' gradients stay local (the gradient average adds them up). Every replica's layer must call the
   /// reducer at the same points, so all of them run train-mode forward and backward passes together.
+  /// @param reducer sums over the replicas, or nullptr; it must outlive its use by this layer.
   void set_statistics_reducer(StatisticsReducer* reducer) {
     reducer_ = reducer;
     if (reducer_ != nullptr) reduced_.assign(static_cast<std::size_t>(2 * channels_ + 1), 0.0);
   }
+  /// The reducer set by set_statistics_reducer(), or nullptr.
   StatisticsReducer* statistics_reducer() const { return reducer_; }
 
+  /// Normalizes a (N, C) or (N, C, H, W) batch per channel and applies the scale and shift. In train mode it uses the
+  /// batch statistics and updates the running ones; in eval mode it uses the running ones. Keeps a pointer to x for
+  /// backward().
+  /// @throws shape_error when x is not (N, C) or (N, C, H, W) with C = channels.
+  /// @throws argument_error in train mode with a single value per channel (N * H * W < 2).
   const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
     if (reducer_ != nullptr && this->training_) return forward_synced(x);
     output_.resize(output_shape(x.shape()));
@@ -96,6 +110,9 @@ class BatchNorm : public Layer<Scalar> {
     return output_;
   }
 
+  /// Accumulates the scale and shift gradients (unless frozen) and returns the input gradient, through the batch
+  /// statistics when forward() used them.
+  /// @throws shape_error when dy's shape differs from the last output's.
   const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
     GANPP_ASSERT(input_ != nullptr);
     this->check_grad(dy, output_.shape());

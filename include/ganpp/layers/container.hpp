@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Container: a layer that owns named child layers and forwards every walk over them (modes, parameters, buffers,
-// gradients, labels, random state), written once here for Sequential, SpectralNorm, Residual and SkipConcat.
+/// @file
+/// Container: a layer that owns named child layers and forwards every walk over them (modes, parameters, buffers,
+/// gradients, labels, random state), written once here for Sequential, SpectralNorm, Residual and SkipConcat.
 #pragma once
 
 #include "layer.hpp"
@@ -24,17 +25,21 @@ namespace ganpp {
 template <typename Scalar = float>
 class Container : public Layer<Scalar> {
  public:
+  /// Moves the children; they stay at the same addresses, so references to them remain valid. Not copyable.
   Container(Container&&) noexcept = default;
+  /// Move assignment: takes the other container's children, destroying this one's.
   Container& operator=(Container&&) noexcept = default;
 
   /// Number of registered children.
   std::size_t num_children() const { return children_.size(); }
   /// The i-th registered child; i must be below num_children().
   Layer<Scalar>& child(std::size_t i) { return *children_[i]; }
+  /// The i-th registered child, read-only; i must be below num_children() (not checked).
   const Layer<Scalar>& child(std::size_t i) const { return *children_[i]; }
   /// The name the i-th child was registered under.
   const std::string& child_name(std::size_t i) const { return names_[i]; }
 
+  /// The container's own parameters, then each child's (except hidden ones) named "<child name>.<name>".
   std::vector<Parameter<Scalar>> parameters() override {
     std::vector<Parameter<Scalar>> all = own_parameters();
     for (std::size_t i = 0; i < children_.size(); ++i)
@@ -42,6 +47,7 @@ class Container : public Layer<Scalar> {
         if (!is_hidden(p.value)) all.push_back({prefixed(i, p.name), p.value, p.grad});
     return all;
   }
+  /// The container's own buffers, then each child's, named "<child name>.<name>".
   std::vector<Buffer<Scalar>> buffers() override {
     std::vector<Buffer<Scalar>> all = own_buffers();
     for (std::size_t i = 0; i < children_.size(); ++i)
@@ -57,10 +63,12 @@ class Container : public Layer<Scalar> {
     for (auto& p : own_parameters()) p.grad->set_zero();
     for (auto& c : children_) c->zero_grad();
   }
+  /// Sets train (on) or eval mode on the container and every child.
   void train(bool on = true) override {
     this->training_ = on;
     for (auto& c : children_) c->train(on);
   }
+  /// Freezes or unfreezes the container and every child.
   void set_frozen(bool frozen) override {
     this->frozen_ = frozen;
     for (auto& c : children_) c->set_frozen(frozen);
@@ -70,6 +78,7 @@ class Container : public Layer<Scalar> {
     this->input_grad_ = on;
     for (std::size_t i = 0; i < children_.size(); ++i) children_[i]->set_input_grad(child_input_grad(i, on));
   }
+  /// Passes the labels to every child; the pointer must stay valid until the forward() that uses it.
   void set_labels(const std::vector<int>* labels) override {
     for (auto& c : children_) c->set_labels(labels);
   }
@@ -114,6 +123,7 @@ class Container : public Layer<Scalar> {
 
   /// The container's own parameters and buffers, listed before its children's.
   virtual std::vector<Parameter<Scalar>> own_parameters() { return {}; }
+  /// @copydoc own_parameters()
   virtual std::vector<Buffer<Scalar>> own_buffers() { return {}; }
   /// Whether child i must return its input gradient when this container's is `on`. By default the child's input is
   /// the container's input, so it needs one exactly when the container does.

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Conv2d: 2-d convolution over NCHW inputs as im2col plus one batched GEMM.
+/// @file
+/// Conv2d: 2-d convolution over NCHW inputs as im2col plus one batched GEMM.
 #pragma once
 
 #include "../detail/gemm.hpp"
@@ -10,15 +11,34 @@ namespace ganpp {
 
 /// Options shared by Conv2d and ConvTranspose2d, in PyTorch's order and meaning.
 struct ConvOptions {
+  /// @var in_channels
+  /// Input channels Cin; must be positive.
+  /// @var out_channels
+  /// Output channels Cout; must be positive.
+  /// @var kernel
+  /// Side k of the square kernel, in pixels; must be positive.
   Index in_channels, out_channels, kernel;
+  /// @var stride
+  /// Step between kernel positions, in pixels; must be positive.
+  /// @var padding
+  /// Zeros added on each side of the input (Conv2d) or cropped from the output (ConvTranspose2d), in pixels; must be
+  /// non-negative.
   Index stride = 1, padding = 0;
   Index output_padding = 0;  ///< ConvTranspose2d only: extra rows/columns on the bottom/right of the output.
+  /// Whether the layer adds a learned per-output-channel bias.
   bool bias = true;
 
+  /// @param in input channels (Cin).
+  /// @param out output channels (Cout).
+  /// @param k kernel side.
   ConvOptions(Index in, Index out, Index k) : in_channels(in), out_channels(out), kernel(k) {}
+  /// Sets stride and returns *this, for chaining.
   ConvOptions& with_stride(Index s) { stride = s; return *this; }
+  /// Sets padding and returns *this, for chaining.
   ConvOptions& with_padding(Index p) { padding = p; return *this; }
+  /// Sets output_padding and returns *this, for chaining.
   ConvOptions& with_output_padding(Index p) { output_padding = p; return *this; }
+  /// Sets bias and returns *this, for chaining.
   ConvOptions& with_bias(bool b) { bias = b; return *this; }
 };
 
@@ -77,6 +97,8 @@ class Conv2d : public detail::ConvBase<Scalar> {
       Base::geom_, Base::batch_, Base::input_shape_, Base::forward_product_, Base::weight_grad_product_, Base::input_grad_product_;
 
  public:
+  /// Initialises the weight and bias with Init::torch_default from Rng(0); call reset_parameters() for another draw.
+  /// @throws argument_error for non-positive channels, kernel or stride, negative padding, or a non-zero output_padding.
   explicit Conv2d(const ConvOptions& o) : Base("Conv2d", o, Shape{o.out_channels, o.in_channels, o.kernel, o.kernel}) {
     if (o.output_padding != 0) throw argument_error("Conv2d::Conv2d(): output_padding applies to ConvTranspose2d only");
     Rng rng(0);
@@ -89,6 +111,9 @@ class Conv2d : public detail::ConvBase<Scalar> {
     return Shape{in[0], o_.out_channels, (in[2] + 2 * o_.padding - o_.kernel) / o_.stride + 1, (in[3] + 2 * o_.padding - o_.kernel) / o_.stride + 1};
   }
 
+  /// Convolves a (N, Cin, H, W) batch into (N, Cout, (H + 2p - k) / s + 1, (W + 2p - k) / s + 1).
+  /// Keeps the unfolded input (not x itself) for backward().
+  /// @throws shape_error when x is not (N, Cin, H, W) with H, W + 2 * padding >= kernel.
   const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
     const Shape out = output_shape(x.shape());
     geom_ = {o_.in_channels, x.dim(2), x.dim(3), o_.kernel, o_.stride, o_.padding, out[2], out[3]};
@@ -106,6 +131,9 @@ class Conv2d : public detail::ConvBase<Scalar> {
     return output_;
   }
 
+  /// Accumulates the weight and bias gradients (unless frozen) and returns the (N, Cin, H, W) input gradient
+  /// (empty when the input gradient is off).
+  /// @throws shape_error when dy's shape differs from the last output's.
   const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
     this->check_grad(dy, output_.shape());
     const Index line = batch_ * geom_.grid();
@@ -157,6 +185,8 @@ class ConvTranspose2d : public detail::ConvBase<Scalar> {
       Base::geom_, Base::batch_, Base::input_shape_, Base::forward_product_, Base::weight_grad_product_, Base::input_grad_product_;
 
  public:
+  /// Initialises the weight and bias with Init::torch_default from Rng(0); call reset_parameters() for another draw.
+  /// @throws argument_error for non-positive channels, kernel or stride, negative padding, or output_padding >= stride.
   explicit ConvTranspose2d(const ConvOptions& o) : Base("ConvTranspose2d", o, Shape{o.in_channels, o.out_channels, o.kernel, o.kernel}) {
     if (o.output_padding >= o.stride && o.output_padding >= 1)
       throw argument_error("ConvTranspose2d::ConvTranspose2d(): output_padding must be smaller than stride in " + name());
@@ -173,6 +203,8 @@ class ConvTranspose2d : public detail::ConvBase<Scalar> {
     return Shape{in[0], o_.out_channels, oh, ow};
   }
 
+  /// Maps a (N, Cin, H, W) batch to (N, Cout, (H - 1) * s - 2p + k + output_padding, likewise for W).
+  /// @throws shape_error when x is not (N, Cin, H, W) or the output size would not be positive.
   const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
     const Shape out = output_shape(x.shape());
     batch_ = x.dim(0);
@@ -190,6 +222,9 @@ class ConvTranspose2d : public detail::ConvBase<Scalar> {
     return output_;
   }
 
+  /// Accumulates the weight and bias gradients (unless frozen) and returns the (N, Cin, H, W) input gradient
+  /// (empty when the input gradient is off).
+  /// @throws shape_error when dy's shape differs from the last output's.
   const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
     this->check_grad(dy, output_.shape());
     const Index line = batch_ * geom_.grid();

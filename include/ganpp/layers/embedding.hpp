@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Embedding (class index -> learned vector) and LabelConcat (appends a label embedding to a layer's input).
+/// @file
+/// Embedding (class index -> learned vector) and LabelConcat (appends a label embedding to a layer's input).
 #pragma once
 
 #include "layer.hpp"
@@ -13,6 +14,10 @@ namespace ganpp {
 template <typename Scalar = float>
 class Embedding : public Layer<Scalar> {
  public:
+  /// Initialises the table from N(0, 1) with Rng(0), as PyTorch does; call reset_parameters() for another draw.
+  /// @param num_classes number of rows of the table: indices run over [0, num_classes).
+  /// @param dim length of each embedding vector.
+  /// @throws argument_error when num_classes or dim is below 1.
   Embedding(Index num_classes, Index dim) : classes_(num_classes), dim_(dim), weight_(Shape{num_classes, dim}), weight_grad_(Shape{num_classes, dim}) {
     if (num_classes < 1 || dim < 1)
       throw argument_error("Embedding::Embedding(): num_classes and dim must be positive, got " + std::to_string(num_classes) + ", " + std::to_string(dim));
@@ -24,6 +29,9 @@ class Embedding : public Layer<Scalar> {
     this->require((in.rank() == 1) || (in.rank() == 2 && in[1] == 1), in, [&] { return std::string("class indices of shape (N) or (N, 1)"); });
     return Shape{in[0], dim_};
   }
+  /// Looks up the (N) or (N, 1) indices into a (N, dim) output.
+  /// @throws shape_error for another input shape.
+  /// @throws argument_error for an index that is not an integer in [0, num_classes).
   const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
     output_.resize(output_shape(x.shape()));
     indices_.resize(static_cast<std::size_t>(x.size()));
@@ -32,6 +40,8 @@ class Embedding : public Layer<Scalar> {
     input_shape_ = x.shape();
     return output_;
   }
+  /// Adds dy's rows to the looked-up rows' gradients (unless frozen); returns zeros of the input's shape.
+  /// @throws shape_error when dy's shape differs from the last output's.
   const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
     this->check_grad(dy, output_.shape());
     if (!this->frozen_) scatter_add(dy.data(), dim_, 0);
@@ -46,7 +56,9 @@ class Embedding : public Layer<Scalar> {
     else init::weight(weight_, scheme, classes_, dim_, rng);
   }
 
+  /// Number of classes (rows of the table).
   Index num_classes() const { return classes_; }
+  /// Length of each embedding vector.
   Index dim() const { return dim_; }
   /// Validates a class index, naming this layer on failure.
   int checked_index(double v) const {
@@ -88,6 +100,9 @@ class Embedding : public Layer<Scalar> {
 template <typename Scalar = float>
 class LabelConcat : public Layer<Scalar> {
  public:
+  /// @param num_classes number of classes the labels range over.
+  /// @param embedding_dim features (or channels) appended to each sample.
+  /// @throws argument_error when num_classes or embedding_dim is below 1.
   LabelConcat(Index num_classes, Index embedding_dim) : embedding_(num_classes, embedding_dim) {}
   std::string name() const override {
     return "LabelConcat(" + std::to_string(embedding_.num_classes()) + " classes, " + std::to_string(embedding_.dim()) + ")";
@@ -98,8 +113,13 @@ class LabelConcat : public Layer<Scalar> {
     out[1] += embedding_.dim();
     return out;
   }
+  /// Keeps the pointer (not a copy): the labels must stay alive and hold one label per sample until forward().
   void set_labels(const std::vector<int>* labels) override { labels_ = labels; }
 
+  /// Appends the labels' embeddings to x: (N, F) -> (N, F + embedding_dim), or (N, C, H, W) ->
+  /// (N, C + embedding_dim, H, W) with each embedding value repeated over its channel.
+  /// @throws shape_error when x is neither (N, F) nor (N, C, H, W).
+  /// @throws argument_error when set_labels() gave no labels or not one per sample, or for a label out of range.
   const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
     const Shape out_shape = output_shape(x.shape());
     if (labels_ == nullptr || static_cast<Index>(labels_->size()) != x.batch())
@@ -117,6 +137,9 @@ class LabelConcat : public Layer<Scalar> {
     }
     return output_;
   }
+  /// Returns the gradient of the input's part of the output and adds the embedding's part to the table's
+  /// gradient (unless frozen).
+  /// @throws shape_error when dy's shape differs from the last output's.
   const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
     this->check_grad(dy, output_.shape());
     grad_input_.resize(input_shape_);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Linear: y = W x + b on (N, in) inputs.
+/// @file
+/// Linear: y = W x + b on (N, in) inputs.
 #pragma once
 
 #include "../detail/gemm.hpp"
@@ -12,6 +13,11 @@ namespace ganpp {
 template <typename Scalar = float>
 class Linear : public Layer<Scalar> {
  public:
+  /// Initialises the weight and bias with Init::torch_default from Rng(0); call reset_parameters() for another draw.
+  /// @param in_features F_in, the size of dimension 1 of the input.
+  /// @param out_features F_out, the size of dimension 1 of the output.
+  /// @param bias whether to add a learned bias of size F_out.
+  /// @throws argument_error when either size is below 1.
   Linear(Index in_features, Index out_features, bool bias = true)
       : in_(in_features), out_(out_features), has_bias_(bias),
         weight_(Shape{out_features, in_features}), weight_grad_(Shape{out_features, in_features}),
@@ -29,6 +35,8 @@ class Linear : public Layer<Scalar> {
     return Shape{in[0], out_};
   }
 
+  /// Maps (N, F_in) to (N, F_out). Keeps a pointer to x for backward().
+  /// @throws shape_error when x is not (N, F_in).
   const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
     output_.resize(output_shape(x.shape()));
     input_ = &x;
@@ -38,6 +46,9 @@ class Linear : public Layer<Scalar> {
     return output_;
   }
 
+  /// Accumulates the weight and bias gradients (unless frozen) and returns the (N, F_in) input gradient (empty when the
+  /// input gradient is off).
+  /// @throws shape_error when dy's shape differs from the last output's.
   const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
     GANPP_ASSERT(input_ != nullptr);
     this->check_grad(dy, output_.shape());
@@ -64,7 +75,9 @@ class Linear : public Layer<Scalar> {
     if (has_bias_) init::bias(bias_, scheme, in_, rng);
   }
 
+  /// The (F_out, F_in) weight, owned by the layer.
   Tensor<Scalar>& weight() { return weight_; }
+  /// The (F_out) bias, owned by the layer; empty when built without bias.
   Tensor<Scalar>& bias() { return bias_; }
 
  private:

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// MinibatchStdDev: appends the batch's average per-feature standard deviation as one more feature or channel.
+/// @file
+/// MinibatchStdDev: appends the batch's average per-feature standard deviation as one more feature or channel.
 #pragma once
 
 #include "layer.hpp"
@@ -17,6 +18,8 @@ namespace ganpp {
 template <typename Scalar = float>
 class MinibatchStdDev : public Layer<Scalar> {
  public:
+  /// @param eps added to each feature's variance before the square root; must be > 0.
+  /// @throws argument_error when eps is not > 0.
   explicit MinibatchStdDev(double eps = 1e-8) : eps_(eps) {
     if (!(eps > 0)) throw argument_error("MinibatchStdDev::MinibatchStdDev(): eps must be positive, got " + std::to_string(eps));
   }
@@ -29,6 +32,9 @@ class MinibatchStdDev : public Layer<Scalar> {
     return out;
   }
 
+  /// (N, F) -> (N, F + 1) or (N, C, H, W) -> (N, C + 1, H, W), the extra values all set to statistic(). Keeps a
+  /// pointer to x for backward().
+  /// @throws shape_error when x is neither (N, F) nor (N, C, H, W).
   const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
     output_.resize(output_shape(x.shape()));
     input_ = &x;
@@ -49,6 +55,8 @@ class MinibatchStdDev : public Layer<Scalar> {
     return output_;
   }
 
+  /// Returns the input gradient, including the path through the statistic (empty when the input gradient is off).
+  /// @throws shape_error when dy's shape differs from the last output's.
   const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
     GANPP_ASSERT(input_ != nullptr);
     this->check_grad(dy, output_.shape());

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Reshape and Flatten: change a tensor's per-sample shape without touching its values.
+/// @file
+/// Reshape and Flatten: change a tensor's per-sample shape without touching its values.
 #pragma once
 
 #include "layer.hpp"
@@ -10,6 +11,8 @@ namespace ganpp {
 template <typename Scalar>
 class ShapeView : public Layer<Scalar> {
  public:
+  /// Copies x into an output of shape output_shape(x.shape()); x need not be kept.
+  /// @throws shape_error when Derived's output_shape() rejects x's shape.
   const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
     const Shape out = this->output_shape(x.shape());
     input_shape_ = x.shape();
@@ -17,6 +20,8 @@ class ShapeView : public Layer<Scalar> {
     output_.reshape(out);
     return output_;
   }
+  /// Copies dy back under the last input's shape.
+  /// @throws shape_error when dy's shape differs from the last output's.
   const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
     this->check_grad(dy, output_.shape());
     grad_input_.assign(dy);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Residual: y = f(x) + x, or f(x) + proj(x) when a projection changes the shape (He et al. 2016).
+/// @file
+/// Residual: y = f(x) + x, or f(x) + proj(x) when a projection changes the shape (He et al. 2016).
 #pragma once
 
 #include "container.hpp"
@@ -36,6 +37,8 @@ class Residual : public Container<Scalar> {
     check_match(out, proj_ ? proj_->output_shape(in) : in);
     return out;
   }
+  /// body(x) + x, or body(x) + proj(x); the output has the body's output shape. The children may keep x for backward().
+  /// @throws shape_error when a child rejects x, or when the body's output shape differs from the skip path's.
   const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
     const Tensor<Scalar>& fx = body_->forward(x);
     const Tensor<Scalar>& skip = proj_ ? proj_->forward(x) : x;
@@ -44,6 +47,9 @@ class Residual : public Container<Scalar> {
     output_.array() = fx.array() + skip.array();
     return output_;
   }
+  /// Sends dy through the body (and the projection) and returns the sum of the input gradients (empty when the input
+  /// gradient is off; the projection still gets its parameter gradients).
+  /// @throws shape_error when dy's shape differs from the last output's.
   const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
     this->check_grad(dy, output_.shape());
     const Tensor<Scalar>& g_body = body_->backward(dy);
@@ -60,6 +66,7 @@ class Residual : public Container<Scalar> {
     return grad_input_;
   }
 
+  /// The body f, owned by this block.
   Layer<Scalar>& body() { return *body_; }
   /// The projection, or null for the identity.
   Layer<Scalar>* proj() { return proj_; }

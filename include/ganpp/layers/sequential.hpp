@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Sequential: a chain of layers run one after another; itself a layer, so chains nest.
+/// @file
+/// Sequential: a chain of layers run one after another; itself a layer, so chains nest.
 #pragma once
 
 #include "container.hpp"
@@ -15,8 +16,11 @@ namespace ganpp {
 template <typename Scalar = float>
 class Sequential : public Container<Scalar> {
  public:
+  /// An empty chain; add layers with add() or emplace().
   Sequential() : Container<Scalar>("Sequential") {}
+  /// Moves the layers; they stay at the same addresses, so references from operator[] remain valid. Not copyable.
   Sequential(Sequential&&) noexcept = default;
+  /// Move assignment: takes the other chain's layers, destroying this one's.
   Sequential& operator=(Sequential&&) noexcept = default;
 
   /// Appends a layer and returns *this, so that `net.add(...).add(...)` chains.
@@ -32,7 +36,10 @@ class Sequential : public Container<Scalar> {
     return add(std::make_unique<L>(std::forward<Args>(args)...));
   }
 
+  /// Number of layers.
   std::size_t size() const { return this->num_children(); }
+  /// The i-th layer, owned by the chain.
+  /// @throws argument_error when i >= size().
   Layer<Scalar>& operator[](std::size_t i) {
     if (i >= size()) throw argument_error("Sequential::operator[](): index " + std::to_string(i) + " out of range for " + std::to_string(size()) + " layers");
     return this->child(i);
@@ -45,12 +52,18 @@ class Sequential : public Container<Scalar> {
     for (std::size_t i = 0; i < size(); ++i) s = this->child(i).output_shape(s);
     return s;
   }
+  /// Runs the layers in order; returns the last layer's output, owned by that layer.
+  /// @throws argument_error for an empty chain.
+  /// @throws shape_error from the first layer that rejects its input.
   const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
     if (size() == 0) throw argument_error("Sequential::forward(): no layers");
     const Tensor<Scalar>* t = &x;
     for (std::size_t i = 0; i < size(); ++i) t = &this->child(i).forward(*t);
     return *t;
   }
+  /// Runs backward() through the layers in reverse; returns the first layer's input gradient, owned by that layer.
+  /// @throws argument_error for an empty chain.
+  /// @throws shape_error when dy does not match the last output.
   const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
     if (size() == 0) throw argument_error("Sequential::backward(): no layers");
     const Tensor<Scalar>* g = &dy;

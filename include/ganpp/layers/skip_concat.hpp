@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// SkipConcat: y = concat([x, f(x)]) along channels: the U-Net's skip connection, one level per block.
+/// @file
+/// SkipConcat: y = concat([x, f(x)]) along channels: the U-Net's skip connection, one level per block.
 #pragma once
 
 #include "container.hpp"
@@ -30,6 +31,8 @@ class SkipConcat : public Container<Scalar> {
   /// @throws shape_error naming this block and both shapes unless input and inner output are both (N, F) or both
   ///         (N, C, H, W) with the same N, H and W.
   Shape output_shape(const Shape& in) const override { return concat_shape(in, inner_->output_shape(in)); }
+  /// concat([x, inner(x)]) along dimension 1; the inner layer may keep x for backward().
+  /// @throws shape_error when the inner layer rejects x or its output cannot be concatenated with x.
   const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
     const Tensor<Scalar>& fx = inner_->forward(x);
     output_.resize(concat_shape(x.shape(), fx.shape()));
@@ -43,6 +46,9 @@ class SkipConcat : public Container<Scalar> {
     inner_shape_ = fx.shape();
     return output_;
   }
+  /// Splits dy along dimension 1, sends the inner part through the inner layer, and returns the x part plus the inner
+  /// layer's input gradient (empty when this block's input gradient is off).
+  /// @throws shape_error when dy's shape differs from the last output's.
   const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
     this->check_grad(dy, output_.shape());
     const Index n = dy.batch(), sf = inner_shape_.numel() / std::max<Index>(n, 1), sx = dy.size() / std::max<Index>(n, 1) - sf;
@@ -71,6 +77,7 @@ class SkipConcat : public Container<Scalar> {
     return grad_input_;
   }
 
+  /// The inner layer, owned by this block.
   Layer<Scalar>& inner() { return *inner_; }
 
  private:

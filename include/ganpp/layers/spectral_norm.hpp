@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// SpectralNorm: wraps a layer with a weight (Linear, Conv2d, ConvTranspose2d) and divides that weight by its largest
-// singular value, estimated by power iteration.
+/// @file
+/// SpectralNorm: wraps a layer with a weight (Linear, Conv2d, ConvTranspose2d) and divides that weight by its largest
+/// singular value, estimated by power iteration.
 #pragma once
 
 #include "container.hpp"
@@ -58,6 +59,9 @@ class SpectralNorm : public Container<Scalar> {
   std::string name() const override { return "SpectralNorm(" + inner_->name() + ")"; }
   Shape output_shape(const Shape& in) const override { return inner_->output_shape(in); }
 
+  /// Sets the inner layer's weight to weight_orig / sigma (one power iteration first in train mode) and returns the
+  /// inner layer's forward(x), owned by the inner layer.
+  /// @throws shape_error when the inner layer rejects x.
   const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
     // The row-major (rows, ...) weight is the column-major cols x rows matrix W^T.
     auto wt = weight_orig_.matrix(cols_, rows_);
@@ -80,6 +84,9 @@ class SpectralNorm : public Container<Scalar> {
     return inner_->forward(x);
   }
 
+  /// Returns the inner layer's backward(dy) and, unless frozen, adds dL/dweight_orig through the normalisation to
+  /// weight_orig's gradient.
+  /// @throws shape_error when the inner layer rejects dy.
   const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
     if (this->frozen_) return inner_->backward(dy);
     // The inner layer accumulates dL/d(W / sigma) into its own (private) gradient: start it from zero for this
@@ -103,16 +110,19 @@ class SpectralNorm : public Container<Scalar> {
   }
   /// The wrapped layer's random state, as it is (one child: no per-child lines).
   std::string rng_state() const override { return inner_->rng_state(); }
+  /// Passes the state to the wrapped layer, as rng_state() took it.
   void set_rng_state(const std::string& state) override { inner_->set_rng_state(state); }
 
   /// The sigma the last forward divided by.
   Scalar sigma() const { return sigma_; }
   /// The unnormalised weight (the trainable parameter).
   Tensor<Scalar>& weight_orig() { return weight_orig_; }
+  /// The wrapped layer, owned by this wrapper. Its "weight" holds the normalised W / sigma, overwritten by each forward().
   Layer<Scalar>& inner() { return *inner_; }
 
  protected:
   std::vector<Parameter<Scalar>> own_parameters() override { return {{"weight_orig", &weight_orig_, &weight_orig_grad_}}; }
+  /// The power iteration's vectors u (dim 0 of the weight) and v (the other dimensions' product).
   std::vector<Buffer<Scalar>> own_buffers() override { return {{"weight_u", &u_}, {"weight_v", &v_}}; }
 
  private:

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Adam (Kingma & Ba 2015) with bias correction and optional L2 weight decay, as PyTorch's torch.optim.Adam.
+/// @file
+/// Adam (Kingma & Ba 2015) with bias correction and optional L2 weight decay, as PyTorch's torch.optim.Adam.
 #pragma once
 
 #include "optimizer.hpp"
@@ -8,7 +9,18 @@
 
 namespace ganpp {
 
+/// Hyperparameters of Adam, with PyTorch's defaults (DCGAN uses lr 2e-4, beta1 0.5).
 struct AdamOptions {
+  /// @var lr
+  /// Learning rate; must be > 0.
+  /// @var beta1
+  /// Decay of the first-moment average m, in [0, 1).
+  /// @var beta2
+  /// Decay of the second-moment average v, in [0, 1).
+  /// @var eps
+  /// Added to sqrt(v) in the denominator; must be > 0.
+  /// @var weight_decay
+  /// L2 penalty added to the gradient (g + weight_decay * p, not decoupled as in AdamW); must be >= 0.
   double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0.0;
 };
 
@@ -16,6 +28,10 @@ struct AdamOptions {
 template <typename Scalar = float>
 class Adam : public Optimizer<Scalar> {
  public:
+  /// Adds the state slots "exp_avg" (m) and "exp_avg_sq" (v), both zero.
+  /// @param params the parameters to update (see Optimizer).
+  /// @param o the hyperparameters.
+  /// @throws argument_error for an empty params, lr <= 0, a beta outside [0, 1), eps <= 0 or a negative weight_decay.
   Adam(std::vector<Parameter<Scalar>> params, const AdamOptions& o = {}) : Optimizer<Scalar>(std::move(params), o.lr, "Adam"), o_(o) {
     if (!(o.beta1 >= 0 && o.beta1 < 1 && o.beta2 >= 0 && o.beta2 < 1))
       throw argument_error("Adam::Adam(): betas must be in [0, 1), got " + std::to_string(o.beta1) + ", " + std::to_string(o.beta2));
@@ -25,6 +41,7 @@ class Adam : public Optimizer<Scalar> {
   }
 
  protected:
+  /// One Adam update of parameter i's elements [offset, offset + n).
   void update(std::size_t i, Scalar* value, const Scalar* grad, Index offset, Index n) override {
     const double t = static_cast<double>(this->step_);
     const Scalar b1 = static_cast<Scalar>(o_.beta1), b2 = static_cast<Scalar>(o_.beta2), wd = static_cast<Scalar>(o_.weight_decay);

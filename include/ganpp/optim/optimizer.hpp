@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Optimizer<Scalar>: updates one model's parameters from their gradients; its state can be saved and restored.
+/// @file
+/// Optimizer<Scalar>: updates one model's parameters from their gradients; its state can be saved and restored.
 #pragma once
 
 #include "../error.hpp"
@@ -17,8 +18,11 @@ namespace ganpp {
 /// per-parameter tensors (named "<slot>.<parameter name>", e.g. "exp_avg.0.weight").
 template <typename Scalar>
 struct OptimizerState {
+  /// The optimizer class that saved the state ("Adam", "RmsProp", "Sgd"); load_state() requires the same.
   std::string kind;
+  /// Number of step() calls made (Adam's bias correction depends on it).
   std::int64_t step = 0;
+  /// The per-parameter state tensors (copies), slot by slot and, within a slot, in parameter order.
   std::vector<std::pair<std::string, Tensor<Scalar>>> tensors;
 };
 
@@ -29,12 +33,18 @@ struct OptimizerState {
 template <typename Scalar>
 class Optimizer {
  public:
+  /// @param params the parameters to update, from one model's parameters(); the pointers must stay valid as long as the
+  /// optimizer is used.
+  /// @param lr learning rate; must be > 0.
+  /// @param kind the subclass's name, recorded in the state and used in error messages.
+  /// @throws argument_error when params is empty or lr is not > 0.
   Optimizer(std::vector<Parameter<Scalar>> params, double lr, const char* kind) : params_(std::move(params)), lr_(lr), kind_(kind) {
     if (params_.empty()) throw argument_error(std::string(kind) + "::" + kind + "(): no parameters to optimize");
     if (!(lr > 0)) throw argument_error(std::string(kind) + "::" + kind + "(): learning rate must be positive, got " + std::to_string(lr));
     for (std::size_t i = 0; i < params_.size(); ++i)
       for (Index b = 0; b < params_[i].value->size(); b += kChunk) chunks_.push_back({i, b, std::min(params_[i].value->size(), b + kChunk)});
   }
+  /// Virtual, so that an optimizer can be owned through an Optimizer pointer.
   virtual ~Optimizer() = default;
 
   /// Applies one update to every parameter from its accumulated gradient.
@@ -72,14 +82,20 @@ class Optimizer {
     });
   }
 
+  /// The current learning rate.
   double learning_rate() const { return lr_; }
+  /// Changes the learning rate for the next step() calls (for schedules); the state is kept.
+  /// @throws argument_error when lr is not > 0.
   void set_learning_rate(double lr) {
     if (!(lr > 0)) throw argument_error(kind_ + "::set_learning_rate(): learning rate must be positive, got " + std::to_string(lr));
     lr_ = lr;
   }
+  /// Number of step() calls made, including those restored by load_state().
   std::int64_t steps() const { return step_; }
+  /// The parameters this optimizer updates, in the order given at construction; valid while the optimizer lives.
   const std::vector<Parameter<Scalar>>& parameters() const { return params_; }
 
+  /// A copy of the state, for checkpoints: kind, step count and per-parameter tensors.
   OptimizerState<Scalar> state() const {
     OptimizerState<Scalar> s{kind_, step_, {}};
     for (std::size_t k = 0; k < slots_.size(); ++k)
@@ -110,7 +126,9 @@ class Optimizer {
   }
 
  protected:
+  /// Writable flat map over a range of a parameter or slot, for update()'s element-wise math.
   using ArrayMap = Eigen::Map<Eigen::Array<Scalar, Eigen::Dynamic, 1>>;
+  /// Read-only flat map over a range, for gradients.
   using ConstArrayMap = Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, 1>>;
 
   /// Updates elements [offset, offset + count) of parameter `index`; `value` and `grad` point at the first of them.
@@ -127,9 +145,13 @@ class Optimizer {
   /// The part of slot k that belongs to parameter i's elements [offset, offset + count).
   ArrayMap slot(std::size_t k, std::size_t i, Index offset, Index count) { return ArrayMap(slots_[k][i].data() + offset, count); }
 
+  /// For subclasses: the parameters, in construction order (update()'s index refers to this vector).
   std::vector<Parameter<Scalar>> params_;
+  /// For subclasses: the current learning rate, read at each update().
   double lr_;
+  /// The subclass's name, for the state and error messages.
   std::string kind_;
+  /// For subclasses: step() calls so far, already incremented for the step being applied (1 on the first).
   std::int64_t step_ = 0;
 
  private:
