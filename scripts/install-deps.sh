@@ -3,7 +3,7 @@
 # Usage: bash scripts/install-deps.sh [extra-package ...]
 set -euo pipefail
 
-packages=(cmake g++ make libeigen3-dev catch2 libstb-dev libcli11-dev nlohmann-json3-dev doxygen "$@")
+packages=(cmake g++ make libeigen3-dev catch2 libstb-dev libcli11-dev nlohmann-json3-dev doxygen openmpi-bin libopenmpi-dev "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

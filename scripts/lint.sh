@@ -25,11 +25,14 @@ for h in $headers; do echo "#include <${h#include/}>"; done > "$work/all_headers
 eigen=$(pkg-config --variable=includedir eigen3 2>/dev/null || true)
 eigen=${eigen:-/usr/include}/eigen3
 [ -d "$eigen" ] || eigen=/usr/include/eigen3
+# ganpp/distributed.hpp includes <mpi.h> (Open MPI's headers: install-deps.sh installs libopenmpi-dev).
+mpi_flags=()
+for dir in $(mpicxx --showme:incdirs 2>/dev/null || true); do mpi_flags+=(-isystem "$dir"); done
 
 start=$(date +%s)
 # HeaderFilterRegex in .clang-tidy keeps the findings to include/ganpp; Eigen and stb are system headers.
 "$tidy" --quiet --config-file=.clang-tidy "$work/all_headers.cpp" -- \
-  -std=c++17 -x c++ -fopenmp -I"$PWD/include" -isystem "$eigen" -isystem /usr/include/stb 2> "$work/stderr" ||
+  -std=c++17 -x c++ -fopenmp -I"$PWD/include" -isystem "$eigen" -isystem /usr/include/stb "${mpi_flags[@]}" 2> "$work/stderr" ||
   { grep -v 'warnings generated\|^Suppressed\|^Use -header-filter\|NOLINT' "$work/stderr" >&2 || true; echo "clang-tidy: findings above" >&2; exit 1; }
 echo "clang-tidy: $(echo "$headers" | wc -l) public headers clean, $(($(date +%s) - start)) s"
 

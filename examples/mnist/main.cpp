@@ -9,6 +9,10 @@
 #include <ganpp/model_io.hpp>
 #include <ganpp/training_state.hpp>
 
+#ifdef GANPP_MNIST_MPI
+#include <ganpp/distributed.hpp>
+#endif
+
 #include "common/cli.hpp"
 #include "common/output.hpp"
 #include "common/pixels.hpp"
@@ -40,6 +44,7 @@ struct Options {
   long epochs = 2, steps = -1, batch = 64, samples = 10000;
   std::uint64_t seed = 0;
   int threads = 1, digit = -1;
+  std::string batch_norm = "sync";  // under mpirun
 };
 
 void add_options(CLI::App& app, Options& o) {
@@ -60,6 +65,12 @@ void add_options(CLI::App& app, Options& o) {
                  "the last good state (the last checkpoint, or the state of at most 100 steps ago), skip the batch and go on (3 rollbacks "
                  "in a row stop)")
       ->check(CLI::IsMember({"stop", "rollback"}));
+#ifdef GANPP_MNIST_MPI
+  app.add_option("--batch-norm", o.batch_norm,
+                 "under mpirun -np N (--batch is the global batch, split over the N ranks): sync normalises with the global batch's "
+                 "statistics (SyncBatchNorm: what one process computes), local with each rank's shard's (PyTorch DDP's default)")
+      ->check(CLI::IsMember({"sync", "local"}));
+#endif
 }
 
 std::atomic<bool> interrupted{false};
@@ -87,6 +98,20 @@ class Run {
     ganpp::Rng rng(o.seed + 777);
     g_.sample_latent(n, rng, grid_latent_);
     for (Index i = 0; i < n; ++i) grid_labels_.push_back(static_cast<int>(i / 10));  // one row per digit
+#ifdef GANPP_MNIST_MPI
+    // Under mpirun: every rank builds the same run; DataParallel broadcasts rank 0's weights, each rank trains on its
+    // slice of every global batch, and only rank 0 prints and writes.
+    const ganpp::Communicator comm = ganpp::Communicator::world();
+    ranks_ = comm.size();
+    root_ = comm.is_root();
+    if (ranks_ > 1) {
+      if (o.batch % ranks_ != 0 || o.batch / ranks_ < 2)
+        throw examples::UsageError("--batch " + std::to_string(o.batch) + " (the global batch) must split into " + std::to_string(ranks_) +
+                                   " equal shards of at least 2");
+      if (o.on_divergence == "rollback") throw examples::UsageError("--on-divergence rollback runs in one process only, not under mpirun");
+      dp_.emplace(comm, state_, o.batch_norm == "sync" ? ganpp::BatchNormSync::synchronized : ganpp::BatchNormSync::local);
+    }
+#endif
   }
 
   int run() {
@@ -98,13 +123,16 @@ class Run {
       guard_.emplace(state_, 3, 100);
       guard_->commit();
     }
-    open_csv();
+    if (root_) open_csv();
     first_step_ = trainer_.steps();
-    std::printf("ganpp-mnist: model %s, %lld steps (%lld per epoch, batch %ld), %d threads, seed %llu%s\n", o_.model.c_str(),
-                static_cast<long long>(total_), static_cast<long long>(per_epoch), o_.batch, o_.threads,
-                static_cast<unsigned long long>(o_.seed), first_step_ ? (", resuming at step " + std::to_string(first_step_)).c_str() : "");
+    const std::string ranks = ranks_ > 1 ? std::to_string(ranks_) + " ranks (" + o_.batch_norm + " BatchNorm) x " : std::string();
+    if (root_)
+      std::printf("ganpp-mnist: model %s, %lld steps (%lld per epoch, batch %ld), %s%d threads, seed %llu%s\n", o_.model.c_str(),
+                  static_cast<long long>(total_), static_cast<long long>(per_epoch), o_.batch, ranks.c_str(), o_.threads,
+                  static_cast<unsigned long long>(o_.seed), first_step_ ? (", resuming at step " + std::to_string(first_step_)).c_str() : "");
     std::fflush(stdout);
-    std::signal(SIGINT, on_sigint);
+    // Under mpirun, Ctrl-C ends every rank at once (the ranks could not agree on where to stop); the last checkpoint stays.
+    if (ranks_ == 1) std::signal(SIGINT, on_sigint);
 
     Tensor<float> batch;
     std::vector<int> labels;
@@ -118,11 +146,12 @@ class Run {
       const std::optional<ganpp::StepStats> s = step(batch, labels);
       if (!s) continue;
       seconds_ = seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start_).count();
+      if (!root_) continue;
       std::fprintf(csv_, "%lld,%lld,%.6g,%.6g,%.6g,%.6g,%.3f\n", static_cast<long long>(s->step), static_cast<long long>(epoch_ + 1), s->d_loss,
                    s->g_loss, s->d_real, s->d_fake, seconds_);
       show_progress(*s, seconds_ - seconds_before);
     }
-    progress_.break_line();
+    if (root_) progress_.break_line();
     if (interrupted) std::printf("interrupted at step %lld: saving the checkpoint and outputs\n", static_cast<long long>(trainer_.steps()));
     if (trainer_.steps() == per_epoch * (epoch_ + 1) && !loader_.next(batch, labels)) end_epoch();  // the last epoch ended exactly here
     finish();
@@ -139,6 +168,9 @@ class Run {
   /// One training step; with --on-divergence rollback, a diverged step is rolled back and gives no stats.
   std::optional<ganpp::StepStats> step(const Tensor<float>& batch, const std::vector<int>& labels) {
     const std::vector<int>* y = conditional_ ? &labels : nullptr;
+#ifdef GANPP_MNIST_MPI
+    if (dp_) return dp_->step(batch, y);
+#endif
     if (!guard_) return trainer_.step(batch, y);
     std::optional<ganpp::StepStats> s = guard_->step(batch, y);
     if (!s) {
@@ -166,6 +198,7 @@ class Run {
 
   void end_epoch() {
     ++epoch_;
+    if (!root_) return;
     write_grid(grid_name(epoch_));
     save_checkpoint();
     write_report();
@@ -280,6 +313,7 @@ class Run {
   }
 
   void finish() {
+    if (!root_) return;
     write_grid("grid-final.png");
     save_checkpoint();
     write_samples();
@@ -309,11 +343,20 @@ class Run {
   std::chrono::steady_clock::time_point wall_start_;
   examples::ProgressLine progress_;
   std::FILE* csv_ = nullptr;
+  int ranks_ = 1;
+  bool root_ = true;  // prints and writes the outputs
+#ifdef GANPP_MNIST_MPI
+  std::optional<ganpp::DataParallel<float>> dp_;  // declared last: it refers to the members above
+#endif
 };
 
 }  // namespace
 
 int main(int argc, char** argv) {
+#ifdef GANPP_MNIST_MPI
+  ganpp::MpiSession mpi(argc, argv);  // also without mpirun: then a job of one rank
+  const ganpp::Communicator comm = ganpp::Communicator::world();
+#endif
   Options o;
   examples::App app("ganpp-mnist",
                     "Trains a GAN on MNIST and writes, under --out: grid-epoch-NNN.png and grid-final.png (samples from a fixed latent\n"
@@ -324,12 +367,19 @@ int main(int argc, char** argv) {
     if (o.out.empty()) o.out = "out/mnist-" + o.model;
     ganpp::set_num_threads(o.threads);
     examples::make_output_folder(o.out);
-    try {
-      Run run(o);
-      return run.run();
-    } catch (const ganpp::divergence_error& e) {
-      throw ganpp::divergence_error(std::string(e.what()) + "; the last checkpoint in " + o.out +
-                                    " is intact (resume it, or retry with --on-divergence rollback)");
-    }
+    auto train = [&] {
+      try {
+        Run run(o);
+        return run.run();
+      } catch (const ganpp::divergence_error& e) {
+        throw ganpp::divergence_error(std::string(e.what()) + "; the last checkpoint in " + o.out +
+                                      " is intact (resume it, or retry with --on-divergence rollback)");
+      }
+    };
+#ifdef GANPP_MNIST_MPI
+    // A failure on any rank ends the whole job (MPI_Abort, naming the rank) instead of leaving the others waiting.
+    if (comm.size() > 1) return ganpp::run_or_abort(comm, train);
+#endif
+    return train();
   });
 }

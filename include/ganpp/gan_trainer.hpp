@@ -4,6 +4,7 @@
 #pragma once
 
 #include "ema.hpp"
+#include "gradient_sync.hpp"
 #include "losses.hpp"
 #include "models.hpp"
 #include "optim/optimizer.hpp"
@@ -108,6 +109,12 @@ class GanTrainer {
   /// Updates this average of the generator's weights after every generator step (nullptr: none). The average must
   /// follow this trainer's generator and outlive the trainer's use of it.
   void set_ema(ExponentialMovingAverage<Scalar>* ema) { ema_ = ema; }
+  /// Makes this trainer one replica of a data-parallel run (nullptr: a run of its own). step() then takes this
+  /// replica's shard of each global batch, draws the global batch's latents and instance noise and keeps the shard's
+  /// slice, and averages gradients and statistics through `sync` before each optimizer step. With WGAN-GP, each
+  /// replica draws its interpolation weights from a stream of its own (seeded from the shared one and the rank), so
+  /// that run is consistent across replicas but not equal to one process's. `sync` must outlive the trainer's use.
+  void set_gradient_sync(GradientSync<Scalar>* sync) { sync_ = sync; }
 
   /// One training step on a batch of real samples (and their labels, for conditional models).
   StepStats step(const Tensor<Scalar>& real, const std::vector<int>* labels = nullptr) {
@@ -117,7 +124,7 @@ class GanTrainer {
       throw shape_error("GanTrainer::step(): real batch " + real.shape().str() + " does not match discriminator input shape " + d_.input_shape().str());
     g_.train();
     d_.train();
-    g_.sample_latent(n, rng_, z_);
+    sample_latent(n);
     const Tensor<Scalar>& generated = g_.forward(z_, labels);
     // What D sees: the batches themselves, or copies with instance noise added.
     const Tensor<Scalar>* real_in = &real;
@@ -163,8 +170,21 @@ class GanTrainer {
       d_.backward(grad_);
     }
     if (o_.r1_gamma > 0) s.penalty += penalty_.r1(d_.net(), *real_in, o_.r1_gamma);
-    if (o_.gp_lambda > 0) s.penalty += penalty_.wgan_gp(d_.net(), *real_in, fake, o_.gp_lambda, rng_);
+    if (o_.gp_lambda > 0) {
+      if (sync_ != nullptr) {
+        // One draw from the shared stream, whatever the shard: the stream stays the same on every replica.
+        Rng own(rng_.next_u64() + 0x9E3779B97F4A7C15ull * static_cast<std::uint64_t>(sync_->rank() + 1));
+        s.penalty += penalty_.wgan_gp(d_.net(), *real_in, fake, o_.gp_lambda, own);
+      } else {
+        s.penalty += penalty_.wgan_gp(d_.net(), *real_in, fake, o_.gp_lambda, rng_);
+      }
+    }
     s.d_loss += s.penalty;
+    if (sync_ != nullptr) {
+      double stats[4] = {s.d_loss, s.d_real, s.d_fake, s.penalty};
+      sync_->average(d_opt_, stats, 4);
+      s.d_loss = stats[0], s.d_real = stats[1], s.d_fake = stats[2], s.penalty = stats[3];
+    }
     check_loss(s.d_loss, "discriminator loss");
     check_update(d_opt_.step(), d_opt_, "discriminator");
     if (o_.weight_clip > 0) clip(d_opt_, static_cast<Scalar>(o_.weight_clip));
@@ -180,6 +200,7 @@ class GanTrainer {
                                                           : loss_.generator(logits, grad_));
       g_.backward(d_.backward(grad_));  // with instance noise, d(noisy fake)/d(fake) is the identity
       d_.set_frozen(false);
+      if (sync_ != nullptr) sync_->average(g_opt_, &s.g_loss, 1);
       check_loss(s.g_loss, "generator loss");
       check_update(g_opt_.step(), g_opt_, "generator");
       if (ema_ != nullptr) ema_->update();
@@ -240,9 +261,25 @@ class GanTrainer {
         throw argument_error(std::string("GanTrainer::GanTrainer(): the ") + which + " optimizer holds parameter " + p.name +
                              " that is not the " + which + "'s");
   }
+  // A replica draws the latents of the whole global batch (in the order one process would) and keeps its slice.
+  void sample_latent(Index n) {
+    if (sync_ == nullptr || sync_->world_size() == 1) {
+      g_.sample_latent(n, rng_, z_);
+      return;
+    }
+    g_.sample_latent(n * sync_->world_size(), rng_, z_global_);
+    z_.resize(g_.latent_shape().batched(n));
+    const Index per = n * g_.latent_size();
+    std::copy(z_global_.data() + sync_->rank() * per, z_global_.data() + (sync_->rank() + 1) * per, z_.data());
+  }
+  // Instance noise, likewise drawn for the global batch with this replica's slice kept.
   void add_noise(const Tensor<Scalar>& x, double sd, Tensor<Scalar>& out) {
     out.resize(x.shape());
+    const Index before = sync_ != nullptr ? sync_->rank() * x.size() : 0;
+    const Index after = sync_ != nullptr ? (sync_->world_size() - sync_->rank() - 1) * x.size() : 0;
+    for (Index i = 0; i < before; ++i) rng_.normal();
     for (Index i = 0; i < x.size(); ++i) out[i] = x[i] + static_cast<Scalar>(sd * rng_.normal());
+    for (Index i = 0; i < after; ++i) rng_.normal();
   }
   static double mean_sigmoid(const Tensor<Scalar>& logits) {
     double s = 0;
@@ -284,6 +321,8 @@ class GanTrainer {
   Tensor<Scalar> grad2_, real_logits_, noisy_real_, noisy_fake_;  // used only by the options that need them
   GradientPenalty<Scalar> penalty_;
   ExponentialMovingAverage<Scalar>* ema_ = nullptr;
+  GradientSync<Scalar>* sync_ = nullptr;
+  Tensor<Scalar> z_global_;  // the global batch's latents, on a replica
   std::vector<int> labels_;
   std::vector<StepCallback> step_callbacks_;
   std::vector<EpochCallback> epoch_callbacks_;

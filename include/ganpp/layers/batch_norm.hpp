@@ -7,8 +7,20 @@
 #include "layer.hpp"
 
 #include <cmath>
+#include <vector>
 
 namespace ganpp {
+
+/// Sums per-channel statistics over the replicas of a data-parallel run, for synchronised batch normalization
+/// (distributed.hpp provides one over MPI; this header needs none).
+class StatisticsReducer {
+ public:
+  virtual ~StatisticsReducer() = default;
+  /// Replaces values[0, n) by their sums over the replicas; every replica calls it at the same point.
+  /// @param values the n values to sum, overwritten with the sums.
+  /// @param n how many values.
+  virtual void sum(double* values, Index n) = 0;
+};
 
 /// Batch normalization (Ioffe & Szegedy 2015) with a learned scale and shift per channel. Statistics are taken per
 /// channel over the batch (and the spatial positions for 4-d inputs). Running statistics follow PyTorch:
@@ -34,12 +46,26 @@ class BatchNorm : public Layer<Scalar> {
     return in;
   }
 
+  /// Synchronised batch normalization (nullptr: off, the default). In train mode the per-channel statistics are
+  /// taken over the global batch of all replicas: forward sums the per-channel sums and counts, then the centred
+  /// sums of squares, through `reducer`; backward sums the two per-channel sums its input gradient needs. The
+  /// parameters' gradients stay local (the gradient average adds them up). Every replica's layer must call the
+  /// reducer at the same points, so all of them run train-mode forward and backward passes together.
+  /// @param reducer sums over the replicas, or nullptr; it must outlive its use by this layer.
+  void set_statistics_reducer(StatisticsReducer* reducer) {
+    reducer_ = reducer;
+    if (reducer_ != nullptr) reduced_.assign(static_cast<std::size_t>(2 * channels_ + 1), 0.0);
+  }
+  /// The reducer set by set_statistics_reducer(), or nullptr.
+  StatisticsReducer* statistics_reducer() const { return reducer_; }
+
   /// Normalizes a (N, C) or (N, C, H, W) batch per channel and applies the scale and shift. In train mode it uses the
   /// batch statistics and updates the running ones; in eval mode it uses the running ones. Keeps a pointer to x for
   /// backward().
   /// @throws shape_error when x is not (N, C) or (N, C, H, W) with C = channels.
   /// @throws argument_error in train mode with a single value per channel (N * H * W < 2).
   const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
+    if (reducer_ != nullptr && this->training_) return forward_synced(x);
     output_.resize(output_shape(x.shape()));
     const Index n_batch = x.dim(0), plane = x.rank() == 4 ? x.dim(2) * x.dim(3) : 1, count = n_batch * plane;
     if (this->training_ && count < 2)
@@ -90,6 +116,7 @@ class BatchNorm : public Layer<Scalar> {
   const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
     GANPP_ASSERT(input_ != nullptr);
     this->check_grad(dy, output_.shape());
+    if (reducer_ != nullptr && used_batch_stats_) return backward_synced(dy);
     const Tensor<Scalar>& x = *input_;
     grad_input_.resize(x.shape());
     const Index n_batch = x.dim(0), plane = x.rank() == 4 ? x.dim(2) * x.dim(3) : 1, count = n_batch * plane;
@@ -133,12 +160,110 @@ class BatchNorm : public Layer<Scalar> {
   }
 
  private:
+  // Train-mode forward with global statistics: two passes in double as in forward(), each followed by a sum over
+  // the replicas (sums and counts, then sums of squares about the global mean).
+  const Tensor<Scalar>& forward_synced(const Tensor<Scalar>& x) {
+    output_.resize(output_shape(x.shape()));
+    const Index n_batch = x.dim(0), plane = x.rank() == 4 ? x.dim(2) * x.dim(3) : 1, count = n_batch * plane;
+    const Index stride = channels_ * plane;
+    const bool parallel = count * channels_ > 32768;
+    double* r = reduced_.data();
+    detail::parallel_for(channels_, parallel, [&](Index c) {
+      double sum = 0;
+      for (Index n = 0; n < n_batch; ++n) {
+        const Scalar* p = x.data() + n * stride + c * plane;
+        for (Index i = 0; i < plane; ++i) sum += p[i];
+      }
+      r[c] = sum;
+    });
+    r[channels_] = static_cast<double>(count);
+    reducer_->sum(r, channels_ + 1);
+    global_count_ = r[channels_];
+    if (global_count_ < 2)
+      throw argument_error(name() + "::forward(): train mode needs more than one value per channel over all replicas, got input of shape " + x.shape().str());
+    for (Index c = 0; c < channels_; ++c) r[c] /= global_count_;  // now the means
+    double* sq = r + channels_ + 1;
+    detail::parallel_for(channels_, parallel, [&](Index c) {
+      const double m = r[c];
+      double s = 0;
+      for (Index n = 0; n < n_batch; ++n) {
+        const Scalar* p = x.data() + n * stride + c * plane;
+        for (Index i = 0; i < plane; ++i) s += (p[i] - m) * (p[i] - m);
+      }
+      sq[c] = s;
+    });
+    reducer_->sum(sq, channels_);
+    detail::parallel_for(channels_, parallel, [&](Index c) {
+      const double m = r[c], var = sq[c] / global_count_;
+      const Scalar mean = static_cast<Scalar>(m), inv_std = static_cast<Scalar>(1.0 / std::sqrt(var + eps_));
+      running_mean_[c] = static_cast<Scalar>((1 - momentum_) * running_mean_[c] + momentum_ * m);
+      running_var_[c] = static_cast<Scalar>((1 - momentum_) * running_var_[c] + momentum_ * sq[c] / (global_count_ - 1));
+      mean_[c] = mean;
+      inv_std_[c] = inv_std;
+      const Scalar scale = gamma_[c] * inv_std, shift = beta_[c] - mean * scale;
+      for (Index n = 0; n < n_batch; ++n) {
+        const Scalar* p = x.data() + n * stride + c * plane;
+        Scalar* q = output_.data() + n * stride + c * plane;
+        for (Index i = 0; i < plane; ++i) q[i] = p[i] * scale + shift;
+      }
+    });
+    input_ = &x;
+    used_batch_stats_ = true;
+    return output_;
+  }
+
+  // Backward through global statistics: the parameters' gradients from the local sums, the input gradient from
+  // the sums over the replicas (each replica's dy is its own loss's gradient; the gradient average makes them one).
+  const Tensor<Scalar>& backward_synced(const Tensor<Scalar>& dy) {
+    const Tensor<Scalar>& x = *input_;
+    grad_input_.resize(x.shape());
+    const Index n_batch = x.dim(0), plane = x.rank() == 4 ? x.dim(2) * x.dim(3) : 1, count = n_batch * plane;
+    const Index stride = channels_ * plane;
+    const bool parallel = count * channels_ > 32768, frozen = this->frozen_;
+    double* r = reduced_.data();  // [0, C): sums of dy; [C, 2C): sums of dy * xhat
+    detail::parallel_for(channels_, parallel, [&](Index c) {
+      const Scalar mean = mean_[c], inv_std = inv_std_[c];
+      double sum_dy = 0, sum_dy_xhat = 0;
+      for (Index n = 0; n < n_batch; ++n) {
+        const Scalar* p = x.data() + n * stride + c * plane;
+        const Scalar* g = dy.data() + n * stride + c * plane;
+        for (Index i = 0; i < plane; ++i) {
+          sum_dy += g[i];
+          sum_dy_xhat += g[i] * (p[i] - mean) * inv_std;
+        }
+      }
+      if (!frozen) {
+        gamma_grad_[c] += static_cast<Scalar>(sum_dy_xhat);
+        beta_grad_[c] += static_cast<Scalar>(sum_dy);
+      }
+      r[c] = sum_dy;
+      r[channels_ + c] = sum_dy_xhat;
+    });
+    reducer_->sum(r, 2 * channels_);
+    detail::parallel_for(channels_, parallel, [&](Index c) {
+      const Scalar mean = mean_[c], inv_std = inv_std_[c];
+      const Scalar k = gamma_[c] * inv_std;
+      const Scalar mean_dy = static_cast<Scalar>(r[c] / global_count_);
+      const Scalar mean_dy_xhat = static_cast<Scalar>(r[channels_ + c] / global_count_);
+      for (Index n = 0; n < n_batch; ++n) {
+        const Scalar* p = x.data() + n * stride + c * plane;
+        const Scalar* g = dy.data() + n * stride + c * plane;
+        Scalar* d = grad_input_.data() + n * stride + c * plane;
+        for (Index i = 0; i < plane; ++i) d[i] = k * (g[i] - mean_dy - (p[i] - mean) * inv_std * mean_dy_xhat);
+      }
+    });
+    return grad_input_;
+  }
+
   Index channels_;
   double eps_, momentum_;
   Tensor<Scalar> gamma_, gamma_grad_, beta_, beta_grad_, running_mean_, running_var_, mean_, inv_std_;
   Tensor<Scalar> output_, grad_input_;
   const Tensor<Scalar>* input_ = nullptr;
   bool used_batch_stats_ = true;
+  StatisticsReducer* reducer_ = nullptr;
+  std::vector<double> reduced_;  // the reducer's per-channel sums, allocated once
+  double global_count_ = 0;
 };
 
 }  // namespace ganpp

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: MIT
+// ganpp-mpi-bench: the figures of docs/distributed.md. Run under mpiexec.
+//   allreduce [REPS]                  time of one in-place MPI_Allreduce of each reference model's gradients
+//   train MODEL STEPS [BATCH] [sync]  data-parallel training throughput on synthetic 28 x 28 images (global BATCH)
+#include <ganpp/data/dataset.hpp>
+#include <ganpp/distributed.hpp>
+#include <ganpp/ganpp.hpp>
+
+#include "../mnist/mnist_models.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+namespace {
+
+using ganpp::Index;
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+Index gradient_size(ganpp::Model<float>& m) {
+  Index n = 0;
+  for (auto& p : m.parameters()) n += p.value->size();
+  return n;
+}
+
+// Median time of `reps` in-place allreduces of n floats (after 3 warm-up calls), the slowest rank's view.
+double allreduce_seconds(const ganpp::Communicator& comm, Index n, int reps) {
+  std::vector<float> buf(static_cast<std::size_t>(n), 1.0f);
+  std::vector<double> times;
+  for (int r = 0; r < reps + 3; ++r) {
+    comm.barrier();
+    const auto t = Clock::now();
+    comm.allreduce_sum(buf.data(), n);
+    double s = seconds_since(t);
+    MPI_Allreduce(MPI_IN_PLACE, &s, 1, MPI_DOUBLE, MPI_MAX, comm.handle());
+    if (r >= 3) times.push_back(s);
+  }
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
+
+int allreduce(const ganpp::Communicator& comm, int reps) {
+  struct Item {
+    const char* name;
+    Index n;
+  };
+  auto mg = mnist::mlp_generator<float>();
+  auto md = mnist::mlp_discriminator<float>();
+  auto dg = mnist::dcgan_generator<float>();
+  auto dd = mnist::dcgan_discriminator<float>();
+  const Item items[] = {{"mlp G", gradient_size(mg)}, {"mlp D", gradient_size(md)}, {"dcgan G", gradient_size(dg)}, {"dcgan D", gradient_size(dd)}};
+  if (comm.is_root()) std::printf("%d ranks, %d repetitions, median of the slowest rank\n%-8s %10s %10s %12s %12s\n", comm.size(), reps, "model",
+                                  "floats", "ms", "algbw GB/s", "busbw GB/s");
+  for (const Item& it : items) {
+    const double s = allreduce_seconds(comm, it.n, reps);
+    const double bytes = 4.0 * static_cast<double>(it.n);
+    const double w = comm.size();
+    if (comm.is_root())
+      std::printf("%-8s %10lld %10.3f %12.2f %12.2f\n", it.name, static_cast<long long>(it.n), 1e3 * s, bytes / s / 1e9,
+                  2.0 * (w - 1) / w * bytes / s / 1e9);
+  }
+  return 0;
+}
+
+int train(const ganpp::Communicator& comm, const std::string& model, int steps, Index batch, bool sync) {
+  ganpp::ImageDataset ds;
+  ds.count = std::max<Index>(batch * 8, 512);
+  ds.height = ds.width = 28;
+  ds.pixels.resize(static_cast<std::size_t>(ds.count * 784));
+  ganpp::Rng rng(5);
+  for (auto& p : ds.pixels) p = static_cast<std::uint8_t>(rng.below(256));
+  const bool mlp = model == "mlp";
+  auto g = mlp ? mnist::mlp_generator<float>() : mnist::dcgan_generator<float>();
+  auto d = mlp ? mnist::mlp_discriminator<float>() : mnist::dcgan_discriminator<float>();
+  g.reset_parameters(ganpp::Init::torch_default, 1);
+  d.reset_parameters(ganpp::Init::torch_default, 2);
+  ganpp::Adam<float> g_opt(g.parameters(), {2e-4, 0.5, 0.999}), d_opt(d.parameters(), {2e-4, 0.5, 0.999});
+  ganpp::GanTrainer<float> trainer(g, d, g_opt, d_opt);
+  ganpp::DataParallel<float> dp(comm, {g, d, g_opt, d_opt, trainer}, sync ? ganpp::BatchNormSync::synchronized : ganpp::BatchNormSync::local);
+  ganpp::BatchLoader<float> loader(ds, batch, 3, mlp);
+  ganpp::Tensor<float> x;
+  std::vector<int> labels;
+  auto one = [&] {
+    while (!loader.next(x, labels)) {
+    }
+    dp.step(x);
+  };
+  for (int i = 0; i < 3; ++i) one();  // warm-up: buffers grow to their size
+  comm.barrier();
+  const double comm_before = dp.allreduce_seconds();
+  const auto t = Clock::now();
+  for (int i = 0; i < steps; ++i) one();
+  comm.barrier();
+  const double s = seconds_since(t);
+  const double in_allreduce = dp.allreduce_seconds() - comm_before;
+  if (comm.is_root())
+    std::printf("%s%s: %d ranks x %d threads, global batch %lld: %.2f ms/step, %.0f img/s, %.2f ms/step (%.1f%%) in the gradient allreduces\n",
+                model.c_str(), sync ? " (SyncBatchNorm)" : "", comm.size(), ganpp::num_threads(), static_cast<long long>(batch), 1e3 * s / steps,
+                static_cast<double>(batch) * steps / s, 1e3 * in_allreduce / steps, 100 * in_allreduce / s);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ganpp::MpiSession mpi(argc, argv);
+  const ganpp::Communicator comm = ganpp::Communicator::world();
+  const std::string mode = argc > 1 ? argv[1] : "";
+  return ganpp::run_or_abort(comm, [&] {
+    if (mode == "allreduce") return allreduce(comm, argc > 2 ? std::atoi(argv[2]) : 50);
+    if (mode == "train" && argc >= 4)
+      return train(comm, argv[2], std::atoi(argv[3]), argc > 4 ? std::atol(argv[4]) : 64, argc > 5 && std::string(argv[5]) == "sync");
+    if (comm.is_root()) std::fprintf(stderr, "usage: ganpp-mpi-bench allreduce [REPS] | train mlp|dcgan STEPS [BATCH] [sync]\n");
+    return 2;
+  });
+}
