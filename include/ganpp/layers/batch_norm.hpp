@@ -7,6 +7,7 @@
 #include "layer.hpp"
 
 #include <cmath>
+#include <utility>
 #include <vector>
 
 namespace ganpp {
@@ -96,14 +97,7 @@ class BatchNorm : public Layer<Scalar> {
         mean = running_mean_[c];
         inv_std = static_cast<Scalar>(1.0 / std::sqrt(static_cast<double>(running_var_[c]) + eps_));
       }
-      mean_[c] = mean;
-      inv_std_[c] = inv_std;
-      const Scalar scale = gamma_[c] * inv_std, shift = beta_[c] - mean * scale;
-      for (Index n = 0; n < n_batch; ++n) {
-        const Scalar* p = x.data() + n * stride + c * plane;
-        Scalar* q = output_.data() + n * stride + c * plane;
-        for (Index i = 0; i < plane; ++i) q[i] = p[i] * scale + shift;
-      }
+      normalize_channel(x, c, n_batch, plane, mean, inv_std);
     });
     input_ = &x;
     used_batch_stats_ = train;
@@ -120,33 +114,13 @@ class BatchNorm : public Layer<Scalar> {
     const Tensor<Scalar>& x = *input_;
     grad_input_.resize(x.shape());
     const Index n_batch = x.dim(0), plane = x.rank() == 4 ? x.dim(2) * x.dim(3) : 1, count = n_batch * plane;
-    const Index stride = channels_ * plane;
-    const bool frozen = this->frozen_;
     detail::parallel_for(channels_, count * channels_ > 32768, [&](Index c) {
-      const Scalar mean = mean_[c], inv_std = inv_std_[c];
-      double sum_dy = 0, sum_dy_xhat = 0;
-      for (Index n = 0; n < n_batch; ++n) {
-        const Scalar* p = x.data() + n * stride + c * plane;
-        const Scalar* g = dy.data() + n * stride + c * plane;
-        for (Index i = 0; i < plane; ++i) {
-          sum_dy += g[i];
-          sum_dy_xhat += g[i] * (p[i] - mean) * inv_std;
-        }
-      }
-      if (!frozen) {
-        gamma_grad_[c] += static_cast<Scalar>(sum_dy_xhat);
-        beta_grad_[c] += static_cast<Scalar>(sum_dy);
-      }
-      const Scalar k = gamma_[c] * inv_std;
+      const auto [sum_dy, sum_dy_xhat] = grad_sums(x, dy, c, n_batch, plane);
+      const Scalar k = gamma_[c] * inv_std_[c];
       // With batch statistics the mean and variance depend on x too; with running statistics they are constants.
       const Scalar mean_dy = used_batch_stats_ ? static_cast<Scalar>(sum_dy / static_cast<double>(count)) : Scalar(0);
       const Scalar mean_dy_xhat = used_batch_stats_ ? static_cast<Scalar>(sum_dy_xhat / static_cast<double>(count)) : Scalar(0);
-      for (Index n = 0; n < n_batch; ++n) {
-        const Scalar* p = x.data() + n * stride + c * plane;
-        const Scalar* g = dy.data() + n * stride + c * plane;
-        Scalar* d = grad_input_.data() + n * stride + c * plane;
-        for (Index i = 0; i < plane; ++i) d[i] = k * (g[i] - mean_dy - (p[i] - mean) * inv_std * mean_dy_xhat);
-      }
+      write_input_grad(x, dy, c, n_batch, plane, k, mean_dy, mean_dy_xhat);
     });
     return grad_input_;
   }
@@ -198,18 +172,56 @@ class BatchNorm : public Layer<Scalar> {
       const Scalar mean = static_cast<Scalar>(m), inv_std = static_cast<Scalar>(1.0 / std::sqrt(var + eps_));
       running_mean_[c] = static_cast<Scalar>((1 - momentum_) * running_mean_[c] + momentum_ * m);
       running_var_[c] = static_cast<Scalar>((1 - momentum_) * running_var_[c] + momentum_ * sq[c] / (global_count_ - 1));
-      mean_[c] = mean;
-      inv_std_[c] = inv_std;
-      const Scalar scale = gamma_[c] * inv_std, shift = beta_[c] - mean * scale;
-      for (Index n = 0; n < n_batch; ++n) {
-        const Scalar* p = x.data() + n * stride + c * plane;
-        Scalar* q = output_.data() + n * stride + c * plane;
-        for (Index i = 0; i < plane; ++i) q[i] = p[i] * scale + shift;
-      }
+      normalize_channel(x, c, n_batch, plane, mean, inv_std);
     });
     input_ = &x;
     used_batch_stats_ = true;
     return output_;
+  }
+
+  // Keeps channel c's statistics for backward() and writes its output, gamma (x - mean) / std + beta.
+  void normalize_channel(const Tensor<Scalar>& x, Index c, Index n_batch, Index plane, Scalar mean, Scalar inv_std) {
+    const Index stride = channels_ * plane;
+    mean_[c] = mean;
+    inv_std_[c] = inv_std;
+    const Scalar scale = gamma_[c] * inv_std, shift = beta_[c] - mean * scale;
+    for (Index n = 0; n < n_batch; ++n) {
+      const Scalar* p = x.data() + n * stride + c * plane;
+      Scalar* q = output_.data() + n * stride + c * plane;
+      for (Index i = 0; i < plane; ++i) q[i] = p[i] * scale + shift;
+    }
+  }
+  // Channel c's sums of dy and dy * xhat over the batch and the plane, added to the scale and shift gradients unless
+  // frozen: the part of backward() that local and synchronised statistics share.
+  std::pair<double, double> grad_sums(const Tensor<Scalar>& x, const Tensor<Scalar>& dy, Index c, Index n_batch, Index plane) {
+    const Index stride = channels_ * plane;
+    const Scalar mean = mean_[c], inv_std = inv_std_[c];
+    double sum_dy = 0, sum_dy_xhat = 0;
+    for (Index n = 0; n < n_batch; ++n) {
+      const Scalar* p = x.data() + n * stride + c * plane;
+      const Scalar* g = dy.data() + n * stride + c * plane;
+      for (Index i = 0; i < plane; ++i) {
+        sum_dy += g[i];
+        sum_dy_xhat += g[i] * (p[i] - mean) * inv_std;
+      }
+    }
+    if (!this->frozen_) {
+      gamma_grad_[c] += static_cast<Scalar>(sum_dy_xhat);
+      beta_grad_[c] += static_cast<Scalar>(sum_dy);
+    }
+    return {sum_dy, sum_dy_xhat};
+  }
+  // Channel c's input gradient, k (dy - mean(dy) - xhat mean(dy xhat)), with k = gamma / std.
+  void write_input_grad(const Tensor<Scalar>& x, const Tensor<Scalar>& dy, Index c, Index n_batch, Index plane, Scalar k, Scalar mean_dy,
+                        Scalar mean_dy_xhat) {
+    const Index stride = channels_ * plane;
+    const Scalar mean = mean_[c], inv_std = inv_std_[c];
+    for (Index n = 0; n < n_batch; ++n) {
+      const Scalar* p = x.data() + n * stride + c * plane;
+      const Scalar* g = dy.data() + n * stride + c * plane;
+      Scalar* d = grad_input_.data() + n * stride + c * plane;
+      for (Index i = 0; i < plane; ++i) d[i] = k * (g[i] - mean_dy - (p[i] - mean) * inv_std * mean_dy_xhat);
+    }
   }
 
   // Backward through global statistics: the parameters' gradients from the local sums, the input gradient from
@@ -218,39 +230,19 @@ class BatchNorm : public Layer<Scalar> {
     const Tensor<Scalar>& x = *input_;
     grad_input_.resize(x.shape());
     const Index n_batch = x.dim(0), plane = x.rank() == 4 ? x.dim(2) * x.dim(3) : 1, count = n_batch * plane;
-    const Index stride = channels_ * plane;
-    const bool parallel = count * channels_ > 32768, frozen = this->frozen_;
+    const bool parallel = count * channels_ > 32768;
     double* r = reduced_.data();  // [0, C): sums of dy; [C, 2C): sums of dy * xhat
     detail::parallel_for(channels_, parallel, [&](Index c) {
-      const Scalar mean = mean_[c], inv_std = inv_std_[c];
-      double sum_dy = 0, sum_dy_xhat = 0;
-      for (Index n = 0; n < n_batch; ++n) {
-        const Scalar* p = x.data() + n * stride + c * plane;
-        const Scalar* g = dy.data() + n * stride + c * plane;
-        for (Index i = 0; i < plane; ++i) {
-          sum_dy += g[i];
-          sum_dy_xhat += g[i] * (p[i] - mean) * inv_std;
-        }
-      }
-      if (!frozen) {
-        gamma_grad_[c] += static_cast<Scalar>(sum_dy_xhat);
-        beta_grad_[c] += static_cast<Scalar>(sum_dy);
-      }
+      const auto [sum_dy, sum_dy_xhat] = grad_sums(x, dy, c, n_batch, plane);
       r[c] = sum_dy;
       r[channels_ + c] = sum_dy_xhat;
     });
     reducer_->sum(r, 2 * channels_);
     detail::parallel_for(channels_, parallel, [&](Index c) {
-      const Scalar mean = mean_[c], inv_std = inv_std_[c];
-      const Scalar k = gamma_[c] * inv_std;
+      const Scalar k = gamma_[c] * inv_std_[c];
       const Scalar mean_dy = static_cast<Scalar>(r[c] / global_count_);
       const Scalar mean_dy_xhat = static_cast<Scalar>(r[channels_ + c] / global_count_);
-      for (Index n = 0; n < n_batch; ++n) {
-        const Scalar* p = x.data() + n * stride + c * plane;
-        const Scalar* g = dy.data() + n * stride + c * plane;
-        Scalar* d = grad_input_.data() + n * stride + c * plane;
-        for (Index i = 0; i < plane; ++i) d[i] = k * (g[i] - mean_dy - (p[i] - mean) * inv_std * mean_dy_xhat);
-      }
+      write_input_grad(x, dy, c, n_batch, plane, k, mean_dy, mean_dy_xhat);
     });
     return grad_input_;
   }

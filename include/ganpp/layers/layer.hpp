@@ -97,6 +97,20 @@ class Layer {
     if (!ok) throw shape_error(name() + "::forward(): expected " + expected() + ", got input of shape " + got.str());
   }
   /// Throws shape_error for a backward() without a forward(), or with a gradient of the wrong shape.
+  /// For layer writers, in backward() after check_grad(): when the input gradient is off (set_input_grad(false)),
+  /// empties `grad_input` and returns true, and backward() returns it at once; otherwise sizes it to `input_shape`
+  /// (keeping its memory when the size is unchanged) and returns false.
+  /// @param grad_input the layer's input-gradient buffer.
+  /// @param input_shape the shape of the last forward()'s input.
+  /// @return whether backward() may skip the input gradient.
+  bool skip_input_grad(Tensor<Scalar>& grad_input, const Shape& input_shape) const {
+    if (!input_grad_) {
+      grad_input.resize(Shape{0});
+      return true;
+    }
+    grad_input.resize(input_shape);
+    return false;
+  }
   /// For layer writers: call it first in backward() with the shape of the last forward()'s output.
   /// @param grad the gradient passed to backward().
   /// @param output the shape of the last forward()'s output.

@@ -50,11 +50,7 @@ class PixelShuffle : public Layer<Scalar> {
   /// @throws shape_error when dy's shape differs from the last output's.
   const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
     this->check_grad(dy, output_.shape());
-    if (!this->input_grad_) {
-      grad_input_.resize(Shape{0});
-      return grad_input_;
-    }
-    grad_input_.resize(input_shape_);
+    if (this->skip_input_grad(grad_input_, input_shape_)) return grad_input_;
     const Scalar* g = dy.data();
     Scalar* gin = grad_input_.data();
     for_each_pair([&](Index i, Index o) { gin[i] = g[o]; });

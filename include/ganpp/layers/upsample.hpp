@@ -80,11 +80,7 @@ class Upsample : public Layer<Scalar> {
   /// @throws shape_error when dy's shape differs from the last output's.
   const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
     this->check_grad(dy, output_.shape());
-    if (!this->input_grad_) {
-      grad_input_.resize(Shape{0});
-      return grad_input_;
-    }
-    grad_input_.resize(input_shape_);
+    if (this->skip_input_grad(grad_input_, input_shape_)) return grad_input_;
     const Index iw = input_shape_[3], ow = dy.dim(3), in_plane = input_shape_[2] * iw, out_plane = dy.dim(2) * ow;
     detail::parallel_for(input_shape_[0] * input_shape_[1], dy.size() > 32768, [&](Index g) {
       Scalar* p = grad_input_.data() + g * in_plane;
