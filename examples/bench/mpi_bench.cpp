@@ -7,6 +7,7 @@
 #include <ganpp/ganpp.hpp>
 
 #include "../mnist/mnist_models.hpp"
+#include "common/cli.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -110,12 +111,22 @@ int train(const ganpp::Communicator& comm, const std::string& model, int steps, 
 int main(int argc, char** argv) {
   ganpp::MpiSession mpi(argc, argv);
   const ganpp::Communicator comm = ganpp::Communicator::world();
-  const std::string mode = argc > 1 ? argv[1] : "";
-  return ganpp::run_or_abort(comm, [&] {
-    if (mode == "allreduce") return allreduce(comm, argc > 2 ? std::atoi(argv[2]) : 50);
-    if (mode == "train" && argc >= 4)
-      return train(comm, argv[2], std::atoi(argv[3]), argc > 4 ? std::atol(argv[4]) : 64, argc > 5 && std::string(argv[5]) == "sync");
-    if (comm.is_root()) std::fprintf(stderr, "usage: ganpp-mpi-bench allreduce [REPS] | train mlp|dcgan STEPS [BATCH] [sync]\n");
-    return 2;
+  examples::App app("ganpp-mpi-bench", "The single-machine figures of docs/distributed.md; run it under mpiexec.");
+  app.require_subcommand(1);
+  int reps = 50, steps = 0;
+  long batch = 64;
+  std::string model, batch_norm;
+  CLI::App* allreduce_cmd = app.add_subcommand("allreduce", "time of one in-place MPI_Allreduce of each reference model's gradients");
+  allreduce_cmd->add_option("reps", reps, "repetitions")->check(examples::integer_at_least(1));
+  CLI::App* train_cmd = app.add_subcommand("train", "data-parallel training throughput on synthetic 28 x 28 images");
+  train_cmd->add_option("model", model, "mlp | dcgan")->required()->check(CLI::IsMember({"mlp", "dcgan"}));
+  train_cmd->add_option("steps", steps, "steps to time")->required()->check(examples::integer_at_least(1));
+  train_cmd->add_option("batch", batch, "global batch")->check(examples::integer_at_least(1));
+  train_cmd->add_option("batch_norm", batch_norm, "sync for SyncBatchNorm, else local statistics")->check(CLI::IsMember({"sync"}));
+  return examples::run_cli(app, argc, argv, [&] {
+    return ganpp::run_or_abort(comm, [&] {
+      if (allreduce_cmd->parsed()) return allreduce(comm, reps);
+      return train(comm, model, steps, batch, batch_norm == "sync");
+    });
   });
 }
