@@ -6,6 +6,7 @@
 
 #include "../error.hpp"
 #include "dataset.hpp"
+#include "mnist.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -21,23 +22,8 @@ namespace ganpp {
 /// @throws io_error naming a missing file with the command that fetches it, for images other than 28 x 28 or
 ///         labels above 9, or any load_idx_dataset() error.
 inline ImageDataset load_fashion_mnist(const std::string& dir, bool train) {
-  const std::string prefix = train ? "train" : "t10k";
-  const std::string images = (std::filesystem::path(dir) / (prefix + "-images-idx3-ubyte")).string();
-  const std::string labels = (std::filesystem::path(dir) / (prefix + "-labels-idx1-ubyte")).string();
-  for (const std::string& file : {images, labels}) {
-    std::error_code ec;
-    if (!std::filesystem::exists(file, ec))
-      throw io_error("load_fashion_mnist(): Fashion-MNIST file '" + file + "' not found: expected the uncompressed " + prefix +
-                     "-images-idx3-ubyte and " + prefix + "-labels-idx1-ubyte in '" + dir + "'; fetch them with: cmake -DFASHION_DIR=" + dir +
-                     " -P cmake/FetchFashionMNIST.cmake");
-  }
-  ImageDataset ds = load_idx_dataset(images, labels);
-  if (ds.height != 28 || ds.width != 28)
-    throw io_error("load_fashion_mnist(): '" + images + "' holds " + std::to_string(ds.height) + " x " + std::to_string(ds.width) +
-                   " images: expected Fashion-MNIST's 28 x 28");
-  for (int y : ds.labels)
-    if (y > 9) throw io_error("load_fashion_mnist(): '" + labels + "' holds label " + std::to_string(y) + ": expected classes 0 to 9");
-  return ds;
+  return detail::load_mnist_format(dir, train, "load_fashion_mnist()", "Fashion-MNIST", "cmake -DFASHION_DIR=" + dir + " -P cmake/FetchFashionMNIST.cmake",
+                                   "classes");
 }
 
 /// Pads every image with `pad` zero pixels on each side (28x28 -> 32x32 for pad = 2); labels are kept.
