@@ -125,20 +125,51 @@ class Generator : public Model<Scalar> {
   }
 };
 
-/// Scores samples: one logit (real vs generated) per sample.
+/// What a Discriminator's network returns per sample.
+enum class LogitShape {
+  one,  ///< one logit per sample: per-sample output shape (1), (1, 1) or (1, 1, 1)
+  map,  ///< a map of logits per sample, e.g. a PatchGAN's (1, H', W'); losses average over every logit
+};
+
+/// Scores samples: one logit (real vs generated) per sample, or a map of patch logits per sample.
 template <typename Scalar = float>
 class Discriminator : public Model<Scalar> {
  public:
-  /// @param net the network, mapping (N, sample_shape) to one logit per sample; the discriminator takes ownership.
+  /// @param net the network, mapping (N, sample_shape) to one logit per sample (or a map of them); the
+  ///        discriminator takes ownership.
   /// @param sample_shape per-sample input shape, rank 1 to 3: (784) or (1, 28, 28).
   /// @param num_classes number of label classes for a conditional discriminator; 0 for an unconditional one.
+  /// @param logits LogitShape::one (the default) requires one logit per sample; LogitShape::map accepts any
+  ///        non-empty per-sample output of rank 3 with one channel, (1, H', W').
   /// @throws argument_error for a sample shape of rank outside 1..3 or a negative num_classes.
-  /// @throws shape_error when the network does not accept that shape or does not end in one value per sample.
-  Discriminator(Sequential<Scalar> net, Shape sample_shape, Index num_classes = 0)
-      : Model<Scalar>(std::move(net), sample_shape, num_classes, "Discriminator") {
-    if (this->output_.numel() != 1)
-      throw shape_error("Discriminator::Discriminator(): the network must end in one logit per sample, but outputs per-sample shape " + this->output_.str());
+  /// @throws shape_error when the network does not accept that shape or does not end in the logits asked for.
+  Discriminator(Sequential<Scalar> net, Shape sample_shape, Index num_classes = 0, LogitShape logits = LogitShape::one)
+      : Model<Scalar>(std::move(net), sample_shape, num_classes, "Discriminator"), logits_(logits) {
+    if (logits == LogitShape::one && this->output_.numel() != 1)
+      throw shape_error("Discriminator::Discriminator(): the network must end in one logit per sample, but outputs per-sample shape " +
+                        this->output_.str() + " (pass LogitShape::map for a PatchGAN's map)");
+    if (logits == LogitShape::map && (this->output_.rank() != 3 || this->output_[0] != 1 || this->output_.numel() < 1))
+      throw shape_error("Discriminator::Discriminator(): a logit map must have per-sample shape (1, H', W'), but the network outputs " +
+                        this->output_.str());
   }
+  /// Whether the network returns one logit or a map of them per sample.
+  LogitShape logit_shape() const { return logits_; }
+
+ private:
+  LogitShape logits_;
+};
+
+/// Turns images into images (image-to-image translation: pix2pix, CycleGAN, super-resolution): a generator whose
+/// input is an image batch rather than a latent vector. It computes its input gradient (CycleGAN's cycle loss goes
+/// back through one generator into the other); set_input_grad(false) saves that work where nothing needs it.
+template <typename Scalar = float>
+class ImageGenerator : public Model<Scalar> {
+ public:
+  /// @param net the network, mapping (N, input_shape) images to (N, output shape) images; the generator takes ownership.
+  /// @param input_shape per-sample input image shape (C, H, W) (rank 1 to 3 is accepted).
+  /// @throws argument_error for a shape of rank outside 1..3.
+  /// @throws shape_error when the network does not accept inputs of that shape.
+  ImageGenerator(Sequential<Scalar> net, Shape input_shape) : Model<Scalar>(std::move(net), input_shape, 0, "ImageGenerator") {}
 };
 
 }  // namespace ganpp
