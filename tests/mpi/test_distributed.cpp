@@ -282,17 +282,19 @@ int fail(const ganpp::Communicator& comm, const std::string& how, const std::str
   });
 }
 
-// Sensitivity of one process's run to a float rounding: two runs, one with every D weight nudged by 1 ulp-ish
-// after step 1, compared after `steps`.
+// Sensitivity of one process's run to a rounding: two runs, the second with every seventh D weight multiplied by
+// 1 + NUDGE (environment, e.g. 1e-7 for about a float ulp, 2.2e-16 for a double ulp) after step 1, compared after
+// `steps`: how far rounding differences alone carry the training.
 int chaos(const std::string& model, int steps) {
   const ganpp::ImageDataset ds = synthetic_images();
+  const double nudge = std::getenv("NUDGE") != nullptr ? std::atof(std::getenv("NUDGE")) : 0.0;  // relative size
   Run a(model, ds, 0), b(model, ds, 0);
   for (int i = 0; i < steps; ++i) {
     a.trainer.step(a.next());
     b.trainer.step(b.next());
     if (i == 0)
       for (auto& p : b.d.parameters())
-        for (Index k = 0; k < p.value->size(); k += 7) (*p.value)[k] *= S(1 + (std::getenv("NUDGE") ? 1e-7 : 0.0));
+        for (Index k = 0; k < p.value->size(); k += 7) (*p.value)[k] *= S(1 + nudge);
   }
   report("generator parameters", compare(a.g, b.g), 1e-5);
   report("discriminator parameters", compare(a.d, b.d), 1e-5);
