@@ -166,9 +166,9 @@ std::uint64_t parameter_hash(Model<Scalar>& m) {
 /// step(global_batch) takes this rank's slice of rows (shard r of W: rows [r B/W, (r+1) B/W)) and runs
 /// GanTrainer::step() on it; the trainer draws latents and instance noise for the whole global batch and keeps the
 /// same slice. After each backward pass, the gradients of the model being updated are summed over the ranks and
-/// divided by W: each large gradient tensor by an in-place MPI_Allreduce where it lies, the small ones packed into
-/// one buffer together with the step's statistics (and, with local BatchNorm, every running statistic) and summed
-/// by one more (set_in_place_threshold()); every rank then takes the same optimizer step and holds the same
+/// divided by W: packed into one buffer together with the step's statistics (and, with local BatchNorm, every
+/// running statistic) and summed by one in-place MPI_Allreduce (optionally, the large tensors by in-place allreduces
+/// of their own: set_in_place_threshold()); every rank then takes the same optimizer step and holds the same
 /// parameters.
 /// The mean of W shard-mean losses is the global batch's mean loss, so with equal shards this is the gradient one
 /// process computes on the global batch. The pack buffer is allocated once, here.
@@ -247,16 +247,17 @@ class DataParallel : public GradientSync<Scalar>, private StatisticsReducer {
     return comm_.all_equal(parameter_hash(state_.generator) ^ (parameter_hash(state_.discriminator) * 31));
   }
 
-  /// Gradient tensors of at least this many elements are allreduced where they lie (one in-place MPI_Allreduce
-  /// each) instead of being copied into the pack buffer and back; see set_in_place_threshold().
-  static constexpr Index kDefaultInPlaceThreshold = 65536;
+  /// The default in-place threshold: above any tensor's size, so every gradient is packed and an update costs one
+  /// allreduce. See set_in_place_threshold().
+  static constexpr Index kDefaultInPlaceThreshold = std::numeric_limits<Index>::max();
 
-  /// Sets the size from which a gradient tensor is allreduced in place rather than packed. The packed part (the
-  /// smaller tensors, running statistics and the step's losses) always travels in one allreduce, so an update costs
-  /// 1 + (number of tensors of at least `elements`) collectives. Packing costs a copy in and a copy out of every
-  /// packed element, a collective costs its latency (microseconds over shared memory, tens over TCP): the default,
-  /// 65,536 elements (256 KB of float), keeps the copies of large tensors off the step and the number of collectives
-  /// small. A threshold above every tensor's size packs everything into one allreduce. Every rank must set the same.
+  /// Sets the size from which a gradient tensor is allreduced where it lies (one in-place MPI_Allreduce each) instead
+  /// of being copied into the pack buffer and back. The packed part (the smaller tensors, running statistics and the
+  /// step's losses) always travels in one allreduce, so an update costs 1 + (number of tensors of at least
+  /// `elements`) collectives. Packing costs a copy in and a copy out of every packed element; each collective is a
+  /// point where every rank waits for the slowest, and costs its latency (microseconds over shared memory, tens over
+  /// TCP). The default packs everything: on a loaded machine, 65,536 (the mlp's largest 5 of 14 tensors in place)
+  /// made its steps slower, not faster (docs/distributed.md). Every rank must set the same.
   /// @param elements the threshold, at least 1.
   /// @throws argument_error for elements < 1.
   void set_in_place_threshold(Index elements) {
@@ -267,7 +268,7 @@ class DataParallel : public GradientSync<Scalar>, private StatisticsReducer {
   Index in_place_threshold() const { return in_place_threshold_; }
 
   /// GradientSync: sums every gradient of `opt` and the step's statistics over the ranks and divides by the world
-  /// size. Gradient tensors of at least in_place_threshold() elements are allreduced in place; the smaller ones, the
+  /// size. The gradients (but those of tensors of at least in_place_threshold() elements, allreduced in place), the
   /// running statistics (local BatchNorm) and the statistics are packed into one buffer and summed by one allreduce.
   /// Statistics travel as two Scalars each (the value rounded, then the rounding error), which keeps them to about
   /// double precision.
