@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Data-parallel GAN training over MPI: a communicator, DataParallel (sharded batches, one allreduce per update,
-// synchronised or local BatchNorm) and abort-on-failure. Opt-in: needs MPI (CMake option GANPP_WITH_MPI).
+// Data-parallel GAN training over MPI: a communicator, DataParallel (sharded batches, gradients averaged by in-place
+// allreduces after each backward pass, synchronised or local BatchNorm) and abort-on-failure. Opt-in: needs MPI (CMake option GANPP_WITH_MPI).
 #pragma once
 
 #include "gan_trainer.hpp"
@@ -165,9 +165,11 @@ std::uint64_t parameter_hash(Model<Scalar>& m) {
 /// Construction broadcasts both models' parameters and buffers from rank 0 and attaches itself to the trainer.
 /// step(global_batch) takes this rank's slice of rows (shard r of W: rows [r B/W, (r+1) B/W)) and runs
 /// GanTrainer::step() on it; the trainer draws latents and instance noise for the whole global batch and keeps the
-/// same slice. After each backward pass, all gradients of the model being updated are packed into one buffer
-/// together with the step's statistics (and, with local BatchNorm, every running statistic), summed by one in-place
-/// MPI_Allreduce and divided by W; every rank then takes the same optimizer step and holds the same parameters.
+/// same slice. After each backward pass, the gradients of the model being updated are summed over the ranks and
+/// divided by W: packed into one buffer together with the step's statistics (and, with local BatchNorm, every
+/// running statistic) and summed by one in-place MPI_Allreduce (optionally, the large tensors by in-place allreduces
+/// of their own: set_in_place_threshold()); every rank then takes the same optimizer step and holds the same
+/// parameters.
 /// The mean of W shard-mean losses is the global batch's mean loss, so with equal shards this is the gradient one
 /// process computes on the global batch. The pack buffer is allocated once, here.
 ///
@@ -245,16 +247,42 @@ class DataParallel : public GradientSync<Scalar>, private StatisticsReducer {
     return comm_.all_equal(parameter_hash(state_.generator) ^ (parameter_hash(state_.discriminator) * 31));
   }
 
-  /// GradientSync: pack, one in-place allreduce, unpack divided by the world size. Statistics travel as two
-  /// Scalars each (the value rounded, then the rounding error), which keeps them to about double precision.
+  /// The default in-place threshold: above any tensor's size, so every gradient is packed and an update costs one
+  /// allreduce. See set_in_place_threshold().
+  static constexpr Index kDefaultInPlaceThreshold = std::numeric_limits<Index>::max();
+
+  /// Sets the size from which a gradient tensor is allreduced where it lies (one in-place MPI_Allreduce each) instead
+  /// of being copied into the pack buffer and back. The packed part (the smaller tensors, running statistics and the
+  /// step's losses) always travels in one allreduce, so an update costs 1 + (number of tensors of at least
+  /// `elements`) collectives. Packing costs a copy in and a copy out of every packed element; each collective is a
+  /// point where every rank waits for the slowest, and costs its latency (microseconds over shared memory, tens over
+  /// TCP). The default packs everything: on a loaded machine, 65,536 (the mlp's largest 5 of 14 tensors in place)
+  /// made its steps slower, not faster (docs/distributed.md). Every rank must set the same.
+  /// @param elements the threshold, at least 1.
+  /// @throws argument_error for elements < 1.
+  void set_in_place_threshold(Index elements) {
+    if (elements < 1) throw argument_error("DataParallel::set_in_place_threshold(): threshold must be at least 1, got " + std::to_string(elements));
+    in_place_threshold_ = elements;
+  }
+  /// The threshold set by set_in_place_threshold() (kDefaultInPlaceThreshold unless set).
+  Index in_place_threshold() const { return in_place_threshold_; }
+
+  /// GradientSync: sums every gradient of `opt` and the step's statistics over the ranks and divides by the world
+  /// size. The gradients (but those of tensors of at least in_place_threshold() elements, allreduced in place), the
+  /// running statistics (local BatchNorm) and the statistics are packed into one buffer and summed by one allreduce.
+  /// Statistics travel as two Scalars each (the value rounded, then the rounding error), which keeps them to about
+  /// double precision.
   void average(Optimizer<Scalar>& opt, double* stats, int n_stats) override {
     if (n_stats < 0 || n_stats > kMaxStats)
       throw argument_error("DataParallel::average(): " + std::to_string(n_stats) + " statistics, at most " + std::to_string(kMaxStats));
-    const Index total = gradient_size(opt) + buffered_size() + Index{2} * n_stats;
-    if (total > static_cast<Index>(pack_.size()))
+    Index packed = buffered_size() + Index{2} * n_stats;
+    for (auto& p : opt.parameters())
+      if (p.grad->size() < in_place_threshold_) packed += p.grad->size();
+    if (packed > static_cast<Index>(pack_.size()))
       throw argument_error("DataParallel::average(): the optimizer's gradients do not fit the pack buffer: it is not one of the optimizers given at construction");
     Scalar* out = pack_.data();
-    for (auto& p : opt.parameters()) out = std::copy(p.grad->data(), p.grad->data() + p.grad->size(), out);
+    for (auto& p : opt.parameters())
+      if (p.grad->size() < in_place_threshold_) out = std::copy(p.grad->data(), p.grad->data() + p.grad->size(), out);
     for (Tensor<Scalar>* b : buffers_) out = std::copy(b->data(), b->data() + b->size(), out);
     for (int i = 0; i < n_stats; ++i) {
       const Scalar hi = static_cast<Scalar>(stats[i]);
@@ -262,18 +290,21 @@ class DataParallel : public GradientSync<Scalar>, private StatisticsReducer {
       *out++ = static_cast<Scalar>(stats[i] - static_cast<double>(hi));
     }
     const auto t0 = std::chrono::steady_clock::now();
-    comm_.allreduce_sum(pack_.data(), total);
+    comm_.allreduce_sum(pack_.data(), packed);
+    for (auto& p : opt.parameters())
+      if (p.grad->size() >= in_place_threshold_) comm_.allreduce_sum(p.grad->data(), p.grad->size());
     allreduce_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const Scalar w = static_cast<Scalar>(comm_.size());
     const Scalar* in = pack_.data();
     for (auto& p : opt.parameters()) {
-      Scalar* g = p.grad->data();
-      for (Index i = 0; i < p.grad->size(); ++i) g[i] = in[i] / w;
-      in += p.grad->size();
+      if (p.grad->size() >= in_place_threshold_) {
+        divide_by_size(p.grad->data(), p.grad->data(), p.grad->size());
+      } else {
+        divide_by_size(in, p.grad->data(), p.grad->size());
+        in += p.grad->size();
+      }
     }
     for (Tensor<Scalar>* b : buffers_) {
-      Scalar* v = b->data();
-      for (Index i = 0; i < b->size(); ++i) v[i] = in[i] / w;
+      divide_by_size(in, b->data(), b->size());
       in += b->size();
     }
     for (int i = 0; i < n_stats; ++i, in += 2)
@@ -286,6 +317,17 @@ class DataParallel : public GradientSync<Scalar>, private StatisticsReducer {
   // StatisticsReducer, for synchronised BatchNorm.
   void sum(double* values, Index n) override { comm_.allreduce_sum(values, n); }
 
+  // to[i] = from[i] / W. For W a power of two, multiplying by 1/W gives the same bits (both are exact scalings) and
+  // vectorises into multiplications, several times cheaper than divisions; otherwise it divides.
+  void divide_by_size(const Scalar* from, Scalar* to, Index n) const {
+    using Map = Eigen::Map<Eigen::Array<Scalar, Eigen::Dynamic, 1>>;
+    using ConstMap = Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, 1>>;
+    const int w = comm_.size();
+    if ((w & (w - 1)) == 0)
+      Map(to, n) = ConstMap(from, n) * (Scalar(1) / static_cast<Scalar>(w));
+    else
+      Map(to, n) = ConstMap(from, n) / static_cast<Scalar>(w);
+  }
   static Index gradient_size(const Optimizer<Scalar>& opt) {
     Index n = 0;
     for (auto& p : opt.parameters()) n += p.grad->size();
@@ -320,7 +362,8 @@ class DataParallel : public GradientSync<Scalar>, private StatisticsReducer {
   BatchNormSync bn_;
   std::vector<BatchNorm<Scalar>*> batch_norms_;
   std::vector<Tensor<Scalar>*> buffers_;  // averaged with every update under local BatchNorm
-  std::vector<Scalar> pack_;
+  std::vector<Scalar> pack_;  // sized for the larger model with every tensor packed: any threshold fits
+  Index in_place_threshold_ = kDefaultInPlaceThreshold;
   double allreduce_seconds_ = 0;
   Tensor<Scalar> shard_;
   std::vector<int> shard_labels_;

@@ -2,8 +2,10 @@
 // ganpp_mpi_tests: data-parallel training checks, run by ctest through mpiexec (see tests/mpi/CMakeLists.txt).
 //
 //   equivalence MODEL BN [STEPS]  W ranks and one process, global batch 64, 100 steps: parameters equal within 1e-5
-//                          relative; every rank bit-identical after every step (MODEL mlp | dcgan, BN local | sync)
-//   resume                 a 2-rank run checkpointed at step 50 and resumed on 1 rank equals the 2-rank run at 100
+//                          relative; every rank bit-identical after every step (MODEL mlp | dcgan | tiny-mlp |
+//                          tiny-dcgan, BN local | sync; the tiny ones are the same architectures 8 times narrower,
+//                          for ctest's time budget; scripts/mpi-equivalence.sh runs the real ones)
+//   resume DIR [MODEL]     a 2-rank run checkpointed at step 50 and resumed on 1 rank equals the 2-rank run at 100
 //   fail kill|throw DIR    checkpoints into DIR every 10 steps; rank 1 dies (SIGKILL) or throws at step 25
 //   diverge                rank 1 alone sees a NaN batch at step 5: every rank stops there with divergence_error
 //   write-mnist DIR        writes the synthetic images as MNIST IDX files into DIR
@@ -38,38 +40,50 @@ template <typename T>
 using Net = ganpp::Sequential<T>;
 
 constexpr Index kLatent = 100, kGlobalBatch = 64;
+// The model of the failure, divergence and checkpoint checks, where the model's size does not matter.
+const char* const kSmallModel = "tiny-mlp";
 
-// The MNIST example's mlp and dcgan (examples/mnist/mnist_models.hpp), unconditional.
+// The MNIST example's mlp and dcgan (examples/mnist/mnist_models.hpp), unconditional; "tiny-mlp" and "tiny-dcgan" are
+// the same layers with 8 times fewer units and channels (same BatchNorm layers, same shapes in and out).
+bool is_mlp(const std::string& model) { return model == "mlp" || model == "tiny-mlp"; }
+Index width_divisor(const std::string& model) {
+  if (model == "mlp" || model == "dcgan") return 1;
+  if (model == "tiny-mlp" || model == "tiny-dcgan") return 8;
+  throw ganpp::argument_error("ganpp_mpi_tests: unknown model " + model + ": expected mlp, dcgan, tiny-mlp or tiny-dcgan");
+}
+
 ganpp::Generator<S> generator(const std::string& model) {
+  const Index k = width_divisor(model);
   Net<S> g;
-  if (model == "mlp") {
-    g.emplace<ganpp::Linear<S>>(kLatent, 256).emplace<ganpp::LeakyReLU<S>>(S(0.2));
-    g.emplace<ganpp::Linear<S>>(256, 512).emplace<ganpp::LeakyReLU<S>>(S(0.2));
-    g.emplace<ganpp::Linear<S>>(512, 1024).emplace<ganpp::LeakyReLU<S>>(S(0.2));
-    g.emplace<ganpp::Linear<S>>(1024, 784).emplace<ganpp::Tanh<S>>();
+  if (is_mlp(model)) {
+    g.emplace<ganpp::Linear<S>>(kLatent, 256 / k).emplace<ganpp::LeakyReLU<S>>(S(0.2));
+    g.emplace<ganpp::Linear<S>>(256 / k, 512 / k).emplace<ganpp::LeakyReLU<S>>(S(0.2));
+    g.emplace<ganpp::Linear<S>>(512 / k, 1024 / k).emplace<ganpp::LeakyReLU<S>>(S(0.2));
+    g.emplace<ganpp::Linear<S>>(1024 / k, 784).emplace<ganpp::Tanh<S>>();
     return ganpp::Generator<S>(std::move(g), Shape{kLatent});
   }
-  auto up = [](Index in, Index out, Index k, Index s, Index p) { return ganpp::ConvOptions(in, out, k).with_stride(s).with_padding(p).with_bias(false); };
-  g.emplace<ganpp::ConvTranspose2d<S>>(up(kLatent, 256, 4, 1, 0)).emplace<ganpp::BatchNorm<S>>(256).emplace<ganpp::ReLU<S>>();
-  g.emplace<ganpp::ConvTranspose2d<S>>(up(256, 128, 3, 2, 1)).emplace<ganpp::BatchNorm<S>>(128).emplace<ganpp::ReLU<S>>();
-  g.emplace<ganpp::ConvTranspose2d<S>>(up(128, 64, 4, 2, 1)).emplace<ganpp::BatchNorm<S>>(64).emplace<ganpp::ReLU<S>>();
-  g.emplace<ganpp::ConvTranspose2d<S>>(up(64, 1, 4, 2, 1)).emplace<ganpp::Tanh<S>>();
+  auto up = [](Index in, Index out, Index ks, Index s, Index p) { return ganpp::ConvOptions(in, out, ks).with_stride(s).with_padding(p).with_bias(false); };
+  g.emplace<ganpp::ConvTranspose2d<S>>(up(kLatent, 256 / k, 4, 1, 0)).emplace<ganpp::BatchNorm<S>>(256 / k).emplace<ganpp::ReLU<S>>();
+  g.emplace<ganpp::ConvTranspose2d<S>>(up(256 / k, 128 / k, 3, 2, 1)).emplace<ganpp::BatchNorm<S>>(128 / k).emplace<ganpp::ReLU<S>>();
+  g.emplace<ganpp::ConvTranspose2d<S>>(up(128 / k, 64 / k, 4, 2, 1)).emplace<ganpp::BatchNorm<S>>(64 / k).emplace<ganpp::ReLU<S>>();
+  g.emplace<ganpp::ConvTranspose2d<S>>(up(64 / k, 1, 4, 2, 1)).emplace<ganpp::Tanh<S>>();
   return ganpp::Generator<S>(std::move(g), Shape{kLatent, 1, 1});
 }
 
 ganpp::Discriminator<S> discriminator(const std::string& model) {
+  const Index k = width_divisor(model);
   Net<S> d;
-  if (model == "mlp") {
-    d.emplace<ganpp::Linear<S>>(784, 512).emplace<ganpp::LeakyReLU<S>>(S(0.2));
-    d.emplace<ganpp::Linear<S>>(512, 256).emplace<ganpp::LeakyReLU<S>>(S(0.2));
-    d.emplace<ganpp::Linear<S>>(256, 1);
+  if (is_mlp(model)) {
+    d.emplace<ganpp::Linear<S>>(784, 512 / k).emplace<ganpp::LeakyReLU<S>>(S(0.2));
+    d.emplace<ganpp::Linear<S>>(512 / k, 256 / k).emplace<ganpp::LeakyReLU<S>>(S(0.2));
+    d.emplace<ganpp::Linear<S>>(256 / k, 1);
     return ganpp::Discriminator<S>(std::move(d), Shape{784});
   }
-  auto down = [](Index in, Index out, Index k, Index s, Index p) { return ganpp::ConvOptions(in, out, k).with_stride(s).with_padding(p).with_bias(false); };
-  d.emplace<ganpp::Conv2d<S>>(down(1, 64, 4, 2, 1)).emplace<ganpp::LeakyReLU<S>>(S(0.2));
-  d.emplace<ganpp::Conv2d<S>>(down(64, 128, 4, 2, 1)).emplace<ganpp::BatchNorm<S>>(128).emplace<ganpp::LeakyReLU<S>>(S(0.2));
-  d.emplace<ganpp::Conv2d<S>>(down(128, 256, 4, 2, 1)).emplace<ganpp::BatchNorm<S>>(256).emplace<ganpp::LeakyReLU<S>>(S(0.2));
-  d.emplace<ganpp::Conv2d<S>>(down(256, 1, 3, 1, 0));
+  auto down = [](Index in, Index out, Index ks, Index s, Index p) { return ganpp::ConvOptions(in, out, ks).with_stride(s).with_padding(p).with_bias(false); };
+  d.emplace<ganpp::Conv2d<S>>(down(1, 64 / k, 4, 2, 1)).emplace<ganpp::LeakyReLU<S>>(S(0.2));
+  d.emplace<ganpp::Conv2d<S>>(down(64 / k, 128 / k, 4, 2, 1)).emplace<ganpp::BatchNorm<S>>(128 / k).emplace<ganpp::LeakyReLU<S>>(S(0.2));
+  d.emplace<ganpp::Conv2d<S>>(down(128 / k, 256 / k, 4, 2, 1)).emplace<ganpp::BatchNorm<S>>(256 / k).emplace<ganpp::LeakyReLU<S>>(S(0.2));
+  d.emplace<ganpp::Conv2d<S>>(down(256 / k, 1, 3, 1, 0));
   return ganpp::Discriminator<S>(std::move(d), Shape{1, 28, 28});
 }
 
@@ -103,7 +117,7 @@ struct Run {
 
   Run(const std::string& m, const ganpp::ImageDataset& ds, std::uint64_t init_seed)
       : model(m), g(generator(m)), d(discriminator(m)), g_opt(g.parameters(), {2e-4, 0.5, 0.999}), d_opt(d.parameters(), {2e-4, 0.5, 0.999}),
-        trainer(g, d, g_opt, d_opt, options()), data(ds), loader(ds, kGlobalBatch, 7, m == "mlp") {
+        trainer(g, d, g_opt, d_opt, options()), data(ds), loader(ds, kGlobalBatch, 7, is_mlp(m)) {
     g.reset_parameters(ganpp::Init::torch_default, init_seed * 2 + 1);
     d.reset_parameters(ganpp::Init::torch_default, init_seed * 2 + 2);
   }
@@ -182,6 +196,16 @@ int equivalence(const ganpp::Communicator& comm, const std::string& model, const
   Run dist(model, ds, static_cast<std::uint64_t>(comm.rank()));  // other ranks start from other weights on purpose
   ganpp::DataParallel<S> dp(comm, dist.state(), bn == "sync" ? ganpp::BatchNormSync::synchronized : ganpp::BatchNormSync::local);
   bool ok = true;
+  try {
+    dp.set_in_place_threshold(0);
+    ok = false;
+    std::printf("  set_in_place_threshold(0) was accepted: FAILED\n");
+  } catch (const ganpp::argument_error&) {
+  }
+  // The tiny models' gradient tensors are below the default threshold: a lower one makes their weights go through
+  // the in-place allreduces and their biases and BatchNorm parameters through the packed one, as the real models'
+  // do at the default.
+  if (width_divisor(model) > 1) dp.set_in_place_threshold(1024);
   const auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < steps; ++i) {
     dp.step(dist.next());
@@ -209,11 +233,11 @@ int equivalence(const ganpp::Communicator& comm, const std::string& model, const
   return verdict(comm, ok);
 }
 
-int resume(const ganpp::Communicator& comm, const std::string& dir) {
+int resume(const ganpp::Communicator& comm, const std::string& dir, const std::string& model) {
   const ganpp::ImageDataset ds = synthetic_images();
   const std::string path = (std::filesystem::path(dir) / ("resume-" + std::to_string(comm.size()) + ".ganpp")).string();
   if (comm.is_root()) std::filesystem::create_directories(dir);
-  Run dist("mlp", ds, 0);
+  Run dist(model, ds, 0);
   {
     ganpp::DataParallel<S> dp(comm, dist.state());
     for (int i = 0; i < 100; ++i) {
@@ -224,11 +248,11 @@ int resume(const ganpp::Communicator& comm, const std::string& dir) {
   bool ok = true;
   if (comm.is_root()) {
     // Rank 0 alone, as a 1-rank job: fresh objects, the step-50 checkpoint, 50 more steps.
-    Run resumed("mlp", ds, 12345);
+    Run resumed(model, ds, 12345);
     resumed.load(path);
     ganpp::DataParallel<S> dp(ganpp::Communicator::self(), resumed.state());
     for (int i = 50; i < 100; ++i) dp.step(resumed.next());
-    std::printf("resume: %d-rank run checkpointed at step 50, resumed on 1 rank to step %lld:\n", comm.size(),
+    std::printf("resume: %s, %d-rank run checkpointed at step 50, resumed on 1 rank to step %lld:\n", model.c_str(), comm.size(),
                 static_cast<long long>(resumed.trainer.steps()));
     ok = report("generator parameters", compare(resumed.g, dist.g), 1e-5) && ok;
     ok = report("discriminator parameters", compare(resumed.d, dist.d), 1e-5) && ok;
@@ -240,7 +264,7 @@ int fail(const ganpp::Communicator& comm, const std::string& how, const std::str
   const ganpp::ImageDataset ds = synthetic_images();
   const std::string path = (std::filesystem::path(dir) / "checkpoint.ganpp").string();
   return ganpp::run_or_abort(comm, [&] {
-    Run dist("mlp", ds, 0);
+    Run dist(kSmallModel, ds, 0);
     ganpp::DataParallel<S> dp(comm, dist.state());
     for (int i = 0; i < 1000; ++i) {
       if (i == 25 && comm.rank() == 1) {
@@ -258,17 +282,19 @@ int fail(const ganpp::Communicator& comm, const std::string& how, const std::str
   });
 }
 
-// Sensitivity of one process's run to a float rounding: two runs, one with every D weight nudged by 1 ulp-ish
-// after step 1, compared after `steps`.
+// Sensitivity of one process's run to a rounding: two runs, the second with every seventh D weight multiplied by
+// 1 + NUDGE (environment, e.g. 1e-7 for about a float ulp, 2.2e-16 for a double ulp) after step 1, compared after
+// `steps`: how far rounding differences alone carry the training.
 int chaos(const std::string& model, int steps) {
   const ganpp::ImageDataset ds = synthetic_images();
+  const double nudge = std::getenv("NUDGE") != nullptr ? std::atof(std::getenv("NUDGE")) : 0.0;  // relative size
   Run a(model, ds, 0), b(model, ds, 0);
   for (int i = 0; i < steps; ++i) {
     a.trainer.step(a.next());
     b.trainer.step(b.next());
     if (i == 0)
       for (auto& p : b.d.parameters())
-        for (Index k = 0; k < p.value->size(); k += 7) (*p.value)[k] *= S(1 + (std::getenv("NUDGE") ? 1e-7 : 0.0));
+        for (Index k = 0; k < p.value->size(); k += 7) (*p.value)[k] *= S(1 + nudge);
   }
   report("generator parameters", compare(a.g, b.g), 1e-5);
   report("discriminator parameters", compare(a.d, b.d), 1e-5);
@@ -279,7 +305,7 @@ int chaos(const std::string& model, int steps) {
 // divergence_error, since the losses are averaged with the gradients.
 int diverge(const ganpp::Communicator& comm) {
   const ganpp::ImageDataset ds = synthetic_images();
-  Run dist("mlp", ds, 0);
+  Run dist(kSmallModel, ds, 0);
   ganpp::DataParallel<S> dp(comm, dist.state());
   std::int64_t stopped_at = 0;
   for (int i = 0; i < 10 && stopped_at == 0; ++i) {
@@ -310,7 +336,7 @@ int write_mnist(const std::string& dir) {
 
 int check(const std::string& dir) {
   const ganpp::ImageDataset ds = synthetic_images();
-  Run run("mlp", ds, 1);
+  Run run(kSmallModel, ds, 1);
   run.load((std::filesystem::path(dir) / "checkpoint.ganpp").string());
   std::printf("check: the checkpoint loads, step %lld\n", static_cast<long long>(run.trainer.steps()));
   return run.trainer.steps() > 0 ? 0 : 1;
@@ -324,7 +350,7 @@ int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
   try {
     if (mode == "equivalence" && (argc == 4 || argc == 5)) return equivalence(comm, argv[2], argv[3], argc == 5 ? std::atoi(argv[4]) : 100);
-    if (mode == "resume" && argc == 3) return resume(comm, argv[2]);
+    if (mode == "resume" && (argc == 3 || argc == 4)) return resume(comm, argv[2], argc == 4 ? argv[3] : "mlp");
     if (mode == "fail" && argc == 4) return fail(comm, argv[2], argv[3]);
     if (mode == "check" && argc == 3) return check(argv[2]);
     if (mode == "diverge" && argc == 2) return diverge(comm);
@@ -333,6 +359,6 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     comm.abort(e.what());
   }
-  std::fprintf(stderr, "usage: ganpp_mpi_tests equivalence mlp|dcgan local|sync | resume DIR | diverge | fail kill|throw DIR | check DIR | write-mnist DIR | chaos MODEL STEPS\n");
+  std::fprintf(stderr, "usage: ganpp_mpi_tests equivalence MODEL local|sync [STEPS] | resume DIR [MODEL] | diverge | fail kill|throw DIR | check DIR | write-mnist DIR | chaos MODEL STEPS\n");
   return 2;
 }
