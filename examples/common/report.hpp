@@ -60,6 +60,23 @@ inline std::vector<double> nice_ticks(double lo, double hi, int count = 5) {
   return ticks;
 }
 
+/// Round tick values for a logarithmic axis over [lo, hi] (0 < lo <= hi): 1, 2 and 5 times powers of ten, from the
+/// largest such value <= lo to the smallest >= hi (1 and 10 times powers of ten when the range spans many decades).
+inline std::vector<double> log_ticks(double lo, double hi) {
+  const int k0 = static_cast<int>(std::floor(std::log10(lo))), k1 = static_cast<int>(std::ceil(std::log10(hi)));
+  const std::vector<double> mantissas = k1 - k0 > 3 ? std::vector<double>{1} : std::vector<double>{1, 2, 5};
+  std::vector<double> all;
+  for (int k = k0; k <= k1; ++k)
+    for (double m : mantissas) all.push_back(m * std::pow(10.0, k));
+  std::vector<double> ticks;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const bool below = all[i] <= lo * (1 + 1e-9) && (i + 1 == all.size() || all[i + 1] > lo * (1 + 1e-9));
+    const bool inside = all[i] > lo * (1 + 1e-9) && (ticks.empty() || ticks.back() < hi * (1 - 1e-9));
+    if (below || inside) ticks.push_back(all[i]);
+  }
+  return ticks;
+}
+
 /// A centred moving average of the y values over `window` points (fewer at the ends); x unchanged.
 inline std::vector<std::pair<double, double>> moving_average(const std::vector<std::pair<double, double>>& points, std::size_t window) {
   const std::size_t n = points.size(), half = window / 2;
@@ -83,13 +100,14 @@ struct ChartSeries {
 };
 
 /// A line chart as an inline SVG element: a title, axes with round ticks and labels, one line per series (a faint
-/// raw trace with a moving average over it for noisy series), a legend, and an optional highlighted point.
+/// raw trace with a moving average over it for noisy series), a legend, and an optional highlighted point. With
+/// `log_y` (and every value positive) the y axis is logarithmic.
 inline std::string svg_chart(const std::string& title, const std::string& x_label, const std::string& y_label,
                              const std::vector<ChartSeries>& series, const std::pair<double, double>* highlight = nullptr,
-                             const std::string& highlight_label = "") {
-  const double w = 720, h = 270, left = 62, right = 14, top = 30, bottom = 44;
+                             const std::string& highlight_label = "", bool log_y = false) {
+  const double w = 720, h = 290, left = 62, right = 14, top = 44, bottom = 44;
   char buf[256];
-  std::string svg = "<svg xmlns='http://www.w3.org/2000/svg' width='720' height='270' viewBox='0 0 720 270' font-family='sans-serif'>";
+  std::string svg = "<svg xmlns='http://www.w3.org/2000/svg' width='720' height='290' viewBox='0 0 720 290' font-family='sans-serif'>";
   svg += "<text x='62' y='18' font-size='14' font-weight='bold'>" + html_escape(title) + "</text>";
   double x0 = 1e300, x1 = -1e300, lo = 1e300, hi = -1e300;
   for (const auto& s : series)
@@ -100,11 +118,16 @@ inline std::string svg_chart(const std::string& title, const std::string& x_labe
       }
   if (x0 > x1) return svg + "<text x='62' y='130'>nothing yet</text></svg>";
   if (!(x1 > x0)) x1 = x0 + 1;
-  if (!(hi > lo)) lo -= 0.5, hi += 0.5;
-  const std::vector<double> yt = nice_ticks(lo, hi, 5), xt = nice_ticks(x0, x1, 8);
+  log_y = log_y && lo > 0;
+  if (!(hi > lo)) {
+    lo = log_y ? lo / 2 : lo - 0.5;
+    hi = log_y ? hi * 2 : hi + 0.5;
+  }
+  const std::vector<double> yt = log_y ? log_ticks(lo, hi) : nice_ticks(lo, hi, 5), xt = nice_ticks(x0, x1, 8);
   lo = std::min(lo, yt.front()), hi = std::max(hi, yt.back());
+  auto f = [&](double y) { return log_y ? std::log10(y) : y; };
   auto px = [&](double x) { return left + (x - x0) / (x1 - x0) * (w - left - right); };
-  auto py = [&](double y) { return top + (hi - y) / (hi - lo) * (h - top - bottom); };
+  auto py = [&](double y) { return top + (f(hi) - f(y)) / (f(hi) - f(lo)) * (h - top - bottom); };
   for (double t : yt) {
     std::snprintf(buf, sizeof buf, "<line x1='%.1f' x2='%.1f' y1='%.1f' y2='%.1f' stroke='#e4e4e4'/><text x='%.1f' y='%.1f' font-size='11' "
                   "text-anchor='end'>%g</text>", left, w - right, py(t), py(t), left - 5, py(t) + 4, t);
@@ -133,7 +156,8 @@ inline std::string svg_chart(const std::string& title, const std::string& x_labe
     }
     return line + "'/>";
   };
-  double legend_x = 330;
+  double legend_x = left;
+  std::size_t smoothed_over = 0;
   for (const auto& s : series) {
     if (s.smooth && s.points.size() > 2) {
       // The raw trace, thinned to about 1500 points by keeping each bucket's lowest and highest value (the envelope
@@ -150,7 +174,8 @@ inline std::string svg_chart(const std::string& title, const std::string& x_labe
         if (bucket > 1) raw.push_back(second);
       }
       svg += polyline(raw, s.color, 0.8, 0.3);
-      const std::vector<std::pair<double, double>> avg = moving_average(s.points, std::max<std::size_t>(5, s.points.size() / 40) | 1);
+      smoothed_over = std::max<std::size_t>(5, s.points.size() / 40) | 1;
+      const std::vector<std::pair<double, double>> avg = moving_average(s.points, smoothed_over);
       std::vector<std::pair<double, double>> thin;
       for (std::size_t i = 0; i < avg.size(); i += bucket) thin.push_back(avg[i]);
       thin.push_back(avg.back());
@@ -164,11 +189,16 @@ inline std::string svg_chart(const std::string& title, const std::string& x_labe
           std::snprintf(buf, sizeof buf, "<circle cx='%.1f' cy='%.1f' r='2.5' fill='", px(x), py(y));
           svg += buf + s.color + "'/>";
         }
-    std::snprintf(buf, sizeof buf, "<rect x='%.0f' y='9' width='14' height='3' fill='", legend_x);
+    std::snprintf(buf, sizeof buf, "<rect x='%.0f' y='29' width='14' height='3' fill='", legend_x);
     svg += buf + s.color + "'/>";
-    std::snprintf(buf, sizeof buf, "<text x='%.0f' y='15' font-size='12'>", legend_x + 18);
-    svg += buf + html_escape(s.name) + (s.smooth ? " (faint: each step; bold: moving average)" : "") + "</text>";
-    legend_x += s.smooth ? 175 + 6.5 * static_cast<double>(s.name.size()) : 40 + 7.0 * static_cast<double>(s.name.size());
+    std::snprintf(buf, sizeof buf, "<text x='%.0f' y='35' font-size='12'>", legend_x + 18);
+    svg += buf + html_escape(s.name) + "</text>";
+    legend_x += 40 + 7.0 * static_cast<double>(s.name.size());
+  }
+  if (smoothed_over > 0) {
+    std::snprintf(buf, sizeof buf, "<text x='%.0f' y='35' font-size='11' fill='#666'>faint: every step; bold: moving average over %zu steps</text>",
+                  legend_x + 10, smoothed_over);
+    svg += buf;
   }
   if (highlight && std::isfinite(highlight->second)) {
     std::snprintf(buf, sizeof buf, "<circle cx='%.1f' cy='%.1f' r='6' fill='none' stroke='#2ca02c' stroke-width='2'/><text x='%.1f' y='%.1f' "

@@ -243,24 +243,8 @@ class Run {
   void write_samples() {
     if (o_.samples == 0) return;
     ganpp::Rng rng(o_.seed + 12345);
-    std::vector<std::uint8_t> pixels;
-    std::vector<std::uint8_t> sample_labels;
-    pixels.reserve(static_cast<std::size_t>(o_.samples) * 784);
-    Tensor<float> z;
-    std::vector<int> labels;
-    g_.eval();
-    // Chunks no larger than the grid's batch, so generating does not grow the layers' buffers (their memory
-    // scales with the batch: 500 at a time took a dcgan run's peak RSS to 535 MB, 100 at a time keeps it at 275 MB).
-    const long chunk = 100;
-    for (long i = 0; i < o_.samples; i += chunk) {
-      const Index n = std::min<long>(chunk, o_.samples - i);
-      g_.sample_latent(n, rng, z);
-      labels.clear();
-      for (Index k = 0; k < n; ++k) labels.push_back(o_.digit >= 0 ? o_.digit : static_cast<int>((i + k) % 10));
-      examples::to_pixels(g_.forward(z, conditional_ ? &labels : nullptr), pixels);
-      for (int y : labels) sample_labels.push_back(static_cast<std::uint8_t>(y));
-    }
-    g_.train();
+    std::vector<std::uint8_t> pixels, sample_labels;
+    mnist::generate_pixels(g_, conditional_, o_.samples, rng, o_.digit, pixels, &sample_labels);
     ganpp::write_idx(path("samples.idx3-ubyte"), {o_.samples, 28, 28}, pixels.data());
     if (conditional_) ganpp::write_idx(path("labels.idx1-ubyte"), {o_.samples}, sample_labels.data());
   }
@@ -347,6 +331,8 @@ class Run {
     const auto t0 = std::chrono::steady_clock::now();
     scorer_.emplace(o_.classifier, o_.data, o_.eval_samples, o_.seed + 4242);
     metrics_ = open_csv("metrics.csv", mnist::kMetricsHeader);
+    const std::vector<mnist::Quality> kept = mnist::read_metrics(path("metrics.csv"));
+    if (!kept.empty() && kept.back().step == trainer_.steps()) last_eval_step_ = kept.back().step;  // resumed where it was scored
     std::printf("monitor: scoring %ld samples %s against %lld test images with %s (reference features: %.1f s)%s\n", o_.eval_samples,
                 o_.eval_every > 0 ? ("every " + std::to_string(o_.eval_every) + " steps").c_str() : "after every epoch",
                 static_cast<long long>(scorer_->reference_count()), o_.classifier.c_str(),
@@ -463,7 +449,8 @@ class Run {
       const std::pair<double, double> best{static_cast<double>(e.best_step()), e.best_score()};
       char label[64];
       std::snprintf(label, sizeof label, "best %.2f", e.best_score());
-      r.metric_charts.push_back(examples::svg_chart("MNIST FID (lower is better)", "training step", "FID", {fid}, e.has_best() ? &best : nullptr, label));
+      r.metric_charts.push_back(
+          examples::svg_chart("MNIST FID (lower is better; logarithmic axis)", "training step", "FID", {fid}, e.has_best() ? &best : nullptr, label, true));
       r.metric_charts.push_back(examples::svg_chart("MNIST IS and classes covered (higher is better, 10 at most)", "training step", "IS / classes", {is, cov}));
       r.metrics_note = "<p>Each point scores " + std::to_string(o_.eval_samples) + " samples from fixed latents against the " +
                        std::to_string(scorer_ ? scorer_->reference_count() : 10000) +
