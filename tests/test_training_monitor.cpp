@@ -121,6 +121,17 @@ TEST_CASE("CollapseWatch warns once per episode: saturated D, loss spikes, class
   REQUIRE(fell.size() == 1);
   CHECK(fell[0] == "step 400: classes covered fell from 10 to 8 of 10 (the generator is dropping modes)");
   CHECK(w.observe_classes(500, 8, 10).empty());
+  const auto few = w.observe_classes(600, 3, 10);  // a fall, and under half: the fall is reported
+  REQUIRE(few.size() == 1);
+  CHECK_THAT(few[0], Catch::StartsWith("step 600: classes covered fell from 8 to 3"));
+  CHECK(w.observe_classes(700, 4, 10).empty());
+  CollapseWatch fresh;
+  const auto start = fresh.observe_classes(100, 1, 10);  // under half from the start
+  REQUIRE(start.size() == 1);
+  CHECK(start[0] == "step 100: only 1 of 10 classes covered (the samples fall into few classes: a collapse, or a run that has not started yet)");
+  CHECK(fresh.observe_classes(200, 1, 10).empty());
+  CHECK(fresh.observe_classes(300, 6, 10).empty());
+  CHECK(fresh.observe_classes(400, 7, 10).empty());
   CHECK_THROWS_AS(CollapseWatch(CollapseOptions{0.99, 0.01, 10, 5, 6.0, 1.0}), argument_error);
 }
 

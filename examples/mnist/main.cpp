@@ -338,6 +338,11 @@ class Run {
                 static_cast<long long>(scorer_->reference_count()), o_.classifier.c_str(),
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
                 o_.early_stop > 0 ? (", early stop after " + std::to_string(o_.early_stop) + " evaluations without a better FID").c_str() : "");
+    if (o_.early_stop > 0 && monitor_.should_stop()) {
+      stopped_ = true;
+      std::printf("early stop: the FID has not improved for %d evaluations already (best %.2f at step %lld); resume with a larger --early-stop to "
+                  "train on\n", monitor_.stopping().stale(), monitor_.stopping().best_score(), static_cast<long long>(monitor_.stopping().best_step()));
+    }
     std::fflush(stdout);
   }
 
@@ -434,8 +439,8 @@ class Run {
       for (const auto& q : metrics)
         if (q.step == e.best_step()) b = &q;
       char caption[256];
-      std::snprintf(caption, sizeof caption, "<b>Best so far: FID %.2f</b>, IS %.2f, %d classes<br>step %lld, epoch %lld: best.ganpp", e.best_score(),
-                    b ? b->is : 0.0, b ? b->covered : 0, static_cast<long long>(e.best_step()), b ? b->epoch : 0LL);
+      std::snprintf(caption, sizeof caption, "<b>Best so far: FID %.2f</b>, IS %.2f, %d of 10 classes<br>step %lld, epoch %lld: best.ganpp",
+                    e.best_score(), b ? b->is : 0.0, b ? b->covered : 0, static_cast<long long>(e.best_step()), b ? b->epoch : 0LL);
       r.best_caption = caption;
       r.best_png = read_bytes(path("grid-best.png"));
     }

@@ -134,7 +134,8 @@ struct CollapseOptions {
 ///   vanishes; a collapse, or a run that never started);
 /// - a loss spike: a D or G loss far above its recent history (CollapseOptions::spike_sigmas standard deviations
 ///   and spike_min_rise above the mean of the last spike_window steps), at most one warning per window;
-/// - fewer classes covered than at the previous evaluation (mode dropping).
+/// - fewer classes covered than at the previous evaluation (mode dropping), or fewer than half of them (mode
+///   collapse, or a run that has not started yet), the latter once until the coverage recovers.
 class CollapseWatch {
  public:
   /// @param options the thresholds.
@@ -167,12 +168,16 @@ class CollapseWatch {
   }
 
   /// Looks at an evaluation's class coverage. @return a warning when fewer classes are covered than at the previous
-  /// evaluation.
+  /// evaluation, or fewer than half of them for the first time since they were last at least half.
   std::vector<std::string> observe_classes(std::int64_t step, int covered, int classes) {
     std::vector<std::string> out;
+    const bool few = 2 * covered < classes, had_few = last_covered_ >= 0 && 2 * last_covered_ < classes;
     if (last_covered_ >= 0 && covered < last_covered_)
       out.push_back("step " + std::to_string(step) + ": classes covered fell from " + std::to_string(last_covered_) + " to " +
                     std::to_string(covered) + " of " + std::to_string(classes) + " (the generator is dropping modes)");
+    else if (few && !had_few)
+      out.push_back("step " + std::to_string(step) + ": only " + std::to_string(covered) + " of " + std::to_string(classes) +
+                    " classes covered (the samples fall into few classes: a collapse, or a run that has not started yet)");
     last_covered_ = covered;
     return out;
   }
