@@ -32,6 +32,9 @@
 #ifndef GANPP_MNIST_EXE
 #error "GANPP_MNIST_EXE must name the ganpp-mnist program"
 #endif
+#ifndef GANPP_CLASSIFIER_EXE
+#error "GANPP_CLASSIFIER_EXE must name the ganpp-classifier program"
+#endif
 
 namespace fs = std::filesystem;
 using ganpp::Index;
@@ -63,9 +66,9 @@ struct Result {
   std::string output;
 };
 
-Result run(const std::string& args, const test::TempDir& scratch) {
+Result run(const std::string& args, const test::TempDir& scratch, const char* program = GANPP_MNIST_EXE) {
   const std::string log = scratch.file("log.txt");
-  const int status = std::system((std::string(GANPP_MNIST_EXE) + " " + args + " > " + log + " 2>&1").c_str());
+  const int status = std::system((std::string(program) + " " + args + " > " + log + " 2>&1").c_str());
   std::ifstream in(log);
   std::stringstream ss;
   ss << in.rdbuf();
@@ -98,10 +101,16 @@ TEST_CASE("ganpp-mnist trains each model and writes every output", "[mnist][slow
     DYNAMIC_SECTION(model) {
       const std::string out = scratch.file(model);
       // 160 images in batches of 16: 10 steps per epoch, so 12 steps cross one epoch boundary.
-      const Result r = run("--data " + data.path.string() + " --model " + model + " --steps 12 --batch 16 --samples 30 --threads 1 --out " + out, scratch);
+      const Result r = run("--data " + data.path.string() + " --model " + model + " --steps 12 --batch 16 --samples 30 --threads 1 --out " + out +
+                               " --classifier " + scratch.file("no-classifier.ganpp"),
+                           scratch);
       INFO(r.output);
       REQUIRE(r.code == 0);
       CHECK_THAT(r.output, Catch::Contains("done: 12 steps"));
+      // Without the evaluation classifier the run says so once, with the command that trains it.
+      CHECK_THAT(r.output, Catch::Contains("monitor: no evaluation classifier at " + scratch.file("no-classifier.ganpp") +
+                                           ", so no FID, IS or classes covered during training and no best.ganpp; train it with: ganpp-classifier --data"));
+      CHECK_FALSE(fs::exists(out + "/best.ganpp"));
       // 8x8 tiles (10x10 for cgan, a row per digit) of 28 pixels with 2 pixels of padding around and between.
       const int side = model == "cgan" ? 10 * 30 + 2 : 8 * 30 + 2;
       check_png(out + "/grid-epoch-001.png", side, side);
@@ -178,6 +187,12 @@ TEST_CASE("ganpp-mnist rejects bad command lines and bad folders with one line a
       {d + "--out /proc/ganpp-cannot-write", "cannot write to output folder", 1},
       {d + "--batch 1000 --out " + scratch.file("o"), "batch_size 1000 must be between 1", 1},
       {d + "--out " + scratch.file("o") + " --resume " + scratch.file("missing.ganpp"), "missing.ganpp", 1},
+      {"--early-stop 0", "ganpp-mnist: --early-stop: needs an integer from 1 to 1000000, got '0'", 2},
+      {"--eval-every 0", "ganpp-mnist: --eval-every: needs an integer >= 1, got '0'", 2},
+      {d + "--early-stop 2 --eval-samples 0 --out " + scratch.file("o"), "ganpp-mnist: --early-stop needs evaluations: --eval-samples 0 turns them off", 2},
+      {d + "--early-stop 2 --classifier " + scratch.file("none.ganpp") + " --out " + scratch.file("o"),
+       "ganpp-mnist: --early-stop needs the evaluation classifier, and " + scratch.file("none.ganpp") + " is not there; train it with: ganpp-classifier",
+       1},
   };
   for (const Case& c : cases) {
     const Result r = run(c.args, scratch);
@@ -243,4 +258,67 @@ TEST_CASE("ganpp-mnist --on-divergence: stop ends with one line and writes nothi
   const ganpp::Checkpoint after = ganpp::Checkpoint::load(scratch.file("roll/checkpoint.ganpp"));
   CHECK(after.text("trainer.step") == "6");
   CHECK(after.tensor<float>("generator.0.weight").all_finite());
+}
+
+// The training monitor end to end: a classifier trained on the synthetic digits scores 100 samples every 2 steps; with
+// patience 2 the run stops by itself, best.ganpp holds the state of metrics.csv's lowest FID, and the samples written
+// are that state's (a run resumed from best.ganpp without training writes the same bytes).
+TEST_CASE("ganpp-mnist --early-stop: stops when the FID stalls, keeps the best state and writes its samples", "[mnist][monitor]") {
+  test::TempDir data, scratch;
+  write_synthetic_mnist(data);
+  const std::string classifier = scratch.file("classifier.ganpp");
+  const Result trained = run("--data " + data.path.string() + " --epochs 1 --threads 1 --out " + classifier, scratch, GANPP_CLASSIFIER_EXE);
+  INFO(trained.output);
+  REQUIRE(trained.code == 0);
+  const std::string common = "--data " + data.path.string() + " --model mlp --batch 16 --samples 20 --threads 1 --epochs 100 ";
+  const std::string out = scratch.file("run");
+  const Result r = run(common + "--steps 300 --eval-every 2 --eval-samples 100 --early-stop 2 --classifier " + classifier + " --out " + out, scratch);
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.output, Catch::Contains("monitor: scoring 100 samples every 2 steps against 160 test images"));
+  CHECK_THAT(r.output, Catch::Contains("early stop at step") && Catch::Contains("new best, saved as best.ganpp"));
+
+  std::istringstream csv(read_file(out + "/metrics.csv"));
+  std::string line;
+  std::getline(csv, line);
+  CHECK(line == "step,epoch,fid,inception_score,classes_covered,eval_seconds");
+  long best_step = -1, last_step = 0;
+  double best_fid = 1e300;
+  int rows = 0;
+  while (std::getline(csv, line)) {
+    long step = 0, epoch = 0;
+    double fid = 0, is = 0, sec = 0;
+    int covered = -1;
+    REQUIRE(std::sscanf(line.c_str(), "%ld,%ld,%lf,%lf,%d,%lf", &step, &epoch, &fid, &is, &covered, &sec) == 6);
+    ++rows;
+    CHECK(step == 2 * rows);
+    CHECK(epoch == (step + 9) / 10);
+    CHECK((std::isfinite(fid) && fid >= 0));
+    CHECK((is >= 1 && is <= 10.0001));
+    CHECK((covered >= 0 && covered <= 10));
+    if (fid < best_fid) best_fid = fid, best_step = step;
+    last_step = step;
+  }
+  // Stopped 2 evaluations after the best, long before --steps 300.
+  CHECK(last_step == best_step + 4);
+  CHECK(last_step < 300);
+  CHECK_THAT(r.output, Catch::Contains("done: " + std::to_string(last_step) + " steps"));
+  const ganpp::Checkpoint best = ganpp::Checkpoint::load(out + "/best.ganpp");
+  CHECK(best.text("trainer.step") == std::to_string(best_step));
+  CHECK(best.text("monitor.best_step") == std::to_string(best_step));
+  CHECK(std::abs(std::stod(best.text("monitor.best_score")) - best_fid) <= 1e-5 * best_fid);
+  CHECK(ganpp::Checkpoint::load(out + "/checkpoint.ganpp").text("trainer.step") == std::to_string(last_step));
+  check_png(out + "/grid-best.png", 8 * 30 + 2, 8 * 30 + 2);
+  const std::string report = read_file(out + "/report.html");
+  CHECK_THAT(report, Catch::Contains("MNIST FID") && Catch::Contains("Best so far") && Catch::Contains("Stopped early") &&
+                         Catch::Contains("time per epoch"));
+
+  // The samples written are the best state's.
+  const Result again = run(common + "--steps " + std::to_string(best_step) + " --eval-samples 0 --resume " + out + "/best.ganpp --out " +
+                               scratch.file("from-best"),
+                           scratch);
+  INFO(again.output);
+  REQUIRE(again.code == 0);
+  CHECK_THAT(again.output, Catch::Contains("resuming at step " + std::to_string(best_step)));
+  CHECK(read_file(out + "/samples.idx3-ubyte") == read_file(scratch.file("from-best/samples.idx3-ubyte")));
 }

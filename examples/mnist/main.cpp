@@ -7,6 +7,7 @@
 #include <ganpp/ganpp.hpp>
 #include <ganpp/io/png.hpp>
 #include <ganpp/model_io.hpp>
+#include <ganpp/training_monitor.hpp>
 #include <ganpp/training_state.hpp>
 
 #ifdef GANPP_MNIST_MPI
@@ -18,6 +19,7 @@
 #include "common/pixels.hpp"
 #include "common/progress.hpp"
 #include "common/report.hpp"
+#include "evaluation.hpp"
 #include "mnist_models.hpp"
 
 #include <atomic>
@@ -45,6 +47,9 @@ struct Options {
   std::uint64_t seed = 0;
   int threads = 1, digit = -1;
   std::string batch_norm = "sync";  // under mpirun
+  std::string classifier = mnist::kDefaultClassifierPath;
+  long eval_every = 0, eval_samples = 2000;  // eval_every 0: at the end of every epoch
+  int early_stop = 0;                        // 0: off
 };
 
 void add_options(CLI::App& app, Options& o) {
@@ -65,6 +70,15 @@ void add_options(CLI::App& app, Options& o) {
                  "the last good state (the last checkpoint, or the state of at most 100 steps ago), skip the batch and go on (3 rollbacks "
                  "in a row stop)")
       ->check(CLI::IsMember({"stop", "rollback"}));
+  app.add_option("--classifier", o.classifier, "the evaluation classifier's weights (ganpp-classifier writes them): with them, the run is scored during training");
+  app.add_option("--eval-every", o.eval_every, "score the generator every N steps (default: at the end of every epoch): FID, IS and classes covered of "
+                 "--eval-samples samples, written to metrics.csv and report.html")
+      ->check(examples::integer_at_least(1))->default_str("epoch");
+  app.add_option("--eval-samples", o.eval_samples, "samples scored per evaluation (0: no evaluation)")->check(examples::integer_at_least(0));
+  app.add_option("--early-stop", o.early_stop,
+                 "stop when the FID has not improved for PATIENCE evaluations in a row; the best state is kept as best.ganpp either way, "
+                 "and the final grid and samples come from it")
+      ->check(examples::integer_at_least(1, 1000000))->default_str("off");
 #ifdef GANPP_MNIST_MPI
   app.add_option("--batch-norm", o.batch_norm,
                  "under mpirun -np N (--batch is the global batch, split over the N ranks): sync normalises with the global batch's "
@@ -110,8 +124,12 @@ class Run {
                                    " equal shards of at least 2");
       if (o.on_divergence == "rollback") throw examples::UsageError("--on-divergence rollback runs in one process only, not under mpirun");
       dp_.emplace(comm, state_, o.batch_norm == "sync" ? ganpp::BatchNormSync::synchronized : ganpp::BatchNormSync::local);
+      if (o.early_stop > 0) throw examples::UsageError("--early-stop runs in one process only, not under mpirun");
     }
 #endif
+    if (o.early_stop > 0 && o.eval_samples == 0) throw examples::UsageError("--early-stop needs evaluations: --eval-samples 0 turns them off");
+    if (o.early_stop > 0 && !fs::exists(o.classifier))
+      throw ganpp::io_error("--early-stop needs the evaluation classifier, and " + o.classifier + " is not there; " + classifier_advice());
   }
 
   int run() {
@@ -123,13 +141,14 @@ class Run {
       guard_.emplace(state_, 3, 100);
       guard_->commit();
     }
-    if (root_) open_csv();
+    if (root_) csv_ = open_csv("losses.csv", "step,epoch,d_loss,g_loss,d_real,d_fake,seconds");
     first_step_ = trainer_.steps();
     const std::string ranks = ranks_ > 1 ? std::to_string(ranks_) + " ranks (" + o_.batch_norm + " BatchNorm) x " : std::string();
     if (root_)
       std::printf("ganpp-mnist: model %s, %lld steps (%lld per epoch, batch %ld), %s%d threads, seed %llu%s\n", o_.model.c_str(),
                   static_cast<long long>(total_), static_cast<long long>(per_epoch), o_.batch, ranks.c_str(), o_.threads,
                   static_cast<unsigned long long>(o_.seed), first_step_ ? (", resuming at step " + std::to_string(first_step_)).c_str() : "");
+    if (root_) start_monitor();
     std::fflush(stdout);
     // Under mpirun, Ctrl-C ends every rank at once (the ranks could not agree on where to stop); the last checkpoint stays.
     if (ranks_ == 1) std::signal(SIGINT, on_sigint);
@@ -138,22 +157,28 @@ class Run {
     std::vector<int> labels;
     const double seconds_before = seconds_;
     wall_start_ = std::chrono::steady_clock::now();
-    while (trainer_.steps() < total_ && !interrupted) {
+    while (trainer_.steps() < total_ && !interrupted && !stopped_) {
       if (!loader_.next(batch, labels)) {
         end_epoch();
         continue;
       }
       const std::optional<ganpp::StepStats> s = step(batch, labels);
       if (!s) continue;
-      seconds_ = seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start_).count();
+      // Training time: the evaluations' time is counted apart.
+      seconds_ = seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start_).count() - eval_wall_;
       if (!root_) continue;
       std::fprintf(csv_, "%lld,%lld,%.6g,%.6g,%.6g,%.6g,%.3f\n", static_cast<long long>(s->step), static_cast<long long>(epoch_ + 1), s->d_loss,
                    s->g_loss, s->d_real, s->d_fake, seconds_);
       show_progress(*s, seconds_ - seconds_before);
+      for (const std::string& w : monitor_.observe(*s)) warn(w);
+      if (o_.eval_every > 0 && s->step % o_.eval_every == 0) {
+        evaluate();
+        write_report();
+      }
     }
     if (root_) progress_.break_line();
     if (interrupted) std::printf("interrupted at step %lld: saving the checkpoint and outputs\n", static_cast<long long>(trainer_.steps()));
-    if (trainer_.steps() == per_epoch * (epoch_ + 1) && !loader_.next(batch, labels)) end_epoch();  // the last epoch ended exactly here
+    if (!stopped_ && trainer_.steps() == per_epoch * (epoch_ + 1) && !loader_.next(batch, labels)) end_epoch();  // the last epoch ended exactly here
     finish();
     return interrupted ? 130 : 0;
   }
@@ -200,6 +225,7 @@ class Run {
     ++epoch_;
     if (!root_) return;
     write_grid(grid_name(epoch_));
+    if (o_.eval_every == 0) evaluate();
     save_checkpoint();
     write_report();
   }
@@ -217,24 +243,8 @@ class Run {
   void write_samples() {
     if (o_.samples == 0) return;
     ganpp::Rng rng(o_.seed + 12345);
-    std::vector<std::uint8_t> pixels;
-    std::vector<std::uint8_t> sample_labels;
-    pixels.reserve(static_cast<std::size_t>(o_.samples) * 784);
-    Tensor<float> z;
-    std::vector<int> labels;
-    g_.eval();
-    // Chunks no larger than the grid's batch, so generating does not grow the layers' buffers (their memory
-    // scales with the batch: 500 at a time took a dcgan run's peak RSS to 535 MB, 100 at a time keeps it at 275 MB).
-    const long chunk = 100;
-    for (long i = 0; i < o_.samples; i += chunk) {
-      const Index n = std::min<long>(chunk, o_.samples - i);
-      g_.sample_latent(n, rng, z);
-      labels.clear();
-      for (Index k = 0; k < n; ++k) labels.push_back(o_.digit >= 0 ? o_.digit : static_cast<int>((i + k) % 10));
-      examples::to_pixels(g_.forward(z, conditional_ ? &labels : nullptr), pixels);
-      for (int y : labels) sample_labels.push_back(static_cast<std::uint8_t>(y));
-    }
-    g_.train();
+    std::vector<std::uint8_t> pixels, sample_labels;
+    mnist::generate_pixels(g_, conditional_, o_.samples, rng, o_.digit, pixels, &sample_labels);
     ganpp::write_idx(path("samples.idx3-ubyte"), {o_.samples, 28, 28}, pixels.data());
     if (conditional_) ganpp::write_idx(path("labels.idx1-ubyte"), {o_.samples}, sample_labels.data());
   }
@@ -243,16 +253,27 @@ class Run {
   /// position, and the run's settings, epoch and time.
   void save_checkpoint() {
     ganpp::Checkpoint c;
+    put_run_entries(c);
+    state_.save(c);
+    if (csv_) std::fflush(csv_);
+    c.save(path("checkpoint.ganpp"));
+    if (guard_) guard_->commit();
+  }
+
+  /// The entries besides the TrainingState that checkpoint.ganpp and best.ganpp hold: the run's settings, epoch and
+  /// time, the loader's position and the monitor's record.
+  void put_run_entries(ganpp::Checkpoint& c) const {
     c.put_text("run.model", o_.model);
     c.put_text("run.batch", std::to_string(o_.batch));
     c.put_text("run.seed", std::to_string(o_.seed));
     c.put_text("run.epoch", std::to_string(epoch_));
     c.put_text("run.seconds", std::to_string(seconds_));
+    c.put_text("run.eval_seconds", std::to_string(eval_seconds_));
     c.put_text("loader", loader_.state());
-    state_.save(c);
-    if (csv_) std::fflush(csv_);
-    c.save(path("checkpoint.ganpp"));
-    if (guard_) guard_->commit();
+    monitor_.save(c);
+    std::string warnings;
+    for (const std::string& w : warnings_) warnings += w + "\n";
+    c.put_text("monitor.warnings", warnings);
   }
 
   void resume() {
@@ -269,11 +290,18 @@ class Run {
     loader_.set_state(c.text("loader"));
     epoch_ = std::stoll(c.text("run.epoch"));
     seconds_ = std::stod(c.text("run.seconds"));
+    if (c.has("run.eval_seconds")) eval_seconds_ = std::stod(c.text("run.eval_seconds"));
+    monitor_.load(c);
+    if (c.has("monitor.warnings")) {
+      std::istringstream in(c.text("monitor.warnings"));
+      for (std::string line; std::getline(in, line);) warnings_.push_back(line);
+    }
   }
 
-  /// losses.csv: fresh for a new run; for a resumed run, the rows up to the checkpoint's step are kept.
-  void open_csv() {
-    const std::string p = path("losses.csv");
+  /// A CSV file of the run (losses.csv, metrics.csv): fresh for a new run; for a resumed run, the rows up to the
+  /// checkpoint's step are kept.
+  std::FILE* open_csv(const std::string& name, const char* header) {
+    const std::string p = path(name);
     std::vector<std::string> keep;
     if (!o_.resume.empty()) {
       std::ifstream in(p);
@@ -282,47 +310,198 @@ class Run {
       while (std::getline(in, line))
         if (std::atoll(line.c_str()) <= trainer_.steps()) keep.push_back(line);
     }
-    csv_ = std::fopen(p.c_str(), "w");
-    if (!csv_) throw ganpp::io_error("cannot write " + p);
-    std::fprintf(csv_, "step,epoch,d_loss,g_loss,d_real,d_fake,seconds\n");
-    for (const auto& l : keep) std::fprintf(csv_, "%s\n", l.c_str());
+    std::FILE* f = std::fopen(p.c_str(), "w");
+    if (!f) throw ganpp::io_error("cannot write " + p);
+    std::fprintf(f, "%s\n", header);
+    for (const auto& l : keep) std::fprintf(f, "%s\n", l.c_str());
+    std::fflush(f);
+    return f;
+  }
+
+  /// Loads the evaluation classifier when there is one (or says once what to run to get it) and opens metrics.csv.
+  void start_monitor() {
+    if (o_.resume.empty())
+      for (const char* stale : {"best.ganpp", "grid-best.png", "metrics.csv"}) std::filesystem::remove(path(stale));  // a previous run's
+    if (o_.eval_samples == 0) return;
+    if (!fs::exists(o_.classifier)) {
+      std::printf("monitor: no evaluation classifier at %s, so no FID, IS or classes covered during training and no best.ganpp; %s\n",
+                  o_.classifier.c_str(), classifier_advice().c_str());
+      return;
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    scorer_.emplace(o_.classifier, o_.data, o_.eval_samples, o_.seed + 4242);
+    metrics_ = open_csv("metrics.csv", mnist::kMetricsHeader);
+    const std::vector<mnist::Quality> kept = mnist::read_metrics(path("metrics.csv"));
+    if (!kept.empty() && kept.back().step == trainer_.steps()) last_eval_step_ = kept.back().step;  // resumed where it was scored
+    std::printf("monitor: scoring %ld samples %s against %lld test images with %s (reference features: %.1f s)%s\n", o_.eval_samples,
+                o_.eval_every > 0 ? ("every " + std::to_string(o_.eval_every) + " steps").c_str() : "after every epoch",
+                static_cast<long long>(scorer_->reference_count()), o_.classifier.c_str(),
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+                o_.early_stop > 0 ? (", early stop after " + std::to_string(o_.early_stop) + " evaluations without a better FID").c_str() : "");
+    if (o_.early_stop > 0 && monitor_.should_stop()) {
+      stopped_ = true;
+      std::printf("early stop: the FID has not improved for %d evaluations already (best %.2f at step %lld); resume with a larger --early-stop to "
+                  "train on\n", monitor_.stopping().stale(), monitor_.stopping().best_score(), static_cast<long long>(monitor_.stopping().best_step()));
+    }
+    std::fflush(stdout);
+  }
+
+  /// Scores the current generator, records it in metrics.csv and with the monitor (which saves best.ganpp on a new
+  /// best FID), prints it, and stops the run when early stopping says so.
+  void evaluate() {
+    if (!scorer_ || !root_ || last_eval_step_ == trainer_.steps()) return;
+    const auto t0 = std::chrono::steady_clock::now();
+    mnist::Quality q = scorer_->score(g_, conditional_);
+    q.step = trainer_.steps();
+    q.epoch = (q.step + loader_.batches_per_epoch() - 1) / loader_.batches_per_epoch();
+    const ganpp::MonitorVerdict v = monitor_.evaluate(q.fid, q.covered, 10);
+    if (v.improved) write_grid("grid-best.png");
+    last_eval_step_ = q.step;
+    std::fprintf(metrics_, "%lld,%lld,%.6g,%.6g,%d,%.3f\n", q.step, q.epoch, q.fid, q.is, q.covered, q.seconds);
+    std::fflush(metrics_);
+    const ganpp::EarlyStopping& e = monitor_.stopping();
+    progress_.break_line();
+    char tail[160];
+    if (v.improved) std::snprintf(tail, sizeof tail, "new best, saved as best.ganpp");
+    else
+      std::snprintf(tail, sizeof tail, "best %.2f at step %lld; %d evaluation%s without improvement%s", e.best_score(), static_cast<long long>(e.best_step()),
+                    e.stale(), e.stale() == 1 ? "" : "s", o_.early_stop > 0 ? (" of " + std::to_string(o_.early_stop)).c_str() : "");
+    std::printf("eval at step %lld: FID %.2f, IS %.2f, %d of 10 classes (%.1f s): %s\n", q.step, q.fid, q.is, q.covered, q.seconds, tail);
+    for (const std::string& w : v.warnings) warn(w);
+    if (v.stop) {
+      stopped_ = true;
+      std::printf("early stop at step %lld: the FID has not improved for %d evaluations; the best, %.2f at step %lld, is in best.ganpp\n",
+                  q.step, o_.early_stop, e.best_score(), static_cast<long long>(e.best_step()));
+    }
+    std::fflush(stdout);
+    const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    eval_wall_ += dt;
+    eval_seconds_ += dt;
+  }
+
+  std::string classifier_advice() const {
+    return "train it with: ganpp-classifier --data " + o_.data + " --out " + o_.classifier + " (or pass --classifier FILE)";
+  }
+
+  void warn(const std::string& w) {
+    progress_.break_line();
+    std::printf("warning: %s\n", w.c_str());
+    std::fflush(stdout);
+    warnings_.push_back(w);
+  }
+
+  static std::vector<std::uint8_t> read_bytes(const std::string& file) {
+    std::ifstream in(file, std::ios::binary);
+    return in ? std::vector<std::uint8_t>(std::istreambuf_iterator<char>(in), {}) : std::vector<std::uint8_t>();
   }
 
   void write_report() {
     std::fflush(csv_);
-    std::vector<examples::LossRow> rows;
+    examples::Report r;
+    r.title = "ganpp-mnist: " + o_.model;
     std::ifstream in(path("losses.csv"));
     std::string line;
     std::getline(in, line);
     while (std::getline(in, line)) {
-      examples::LossRow r;
-      if (std::sscanf(line.c_str(), "%ld,%ld,%lf,%lf,%lf,%lf,%lf", &r.step, &r.epoch, &r.d_loss, &r.g_loss, &r.d_real, &r.d_fake, &r.seconds) == 7)
-        rows.push_back(r);
+      examples::LossRow row;
+      if (std::sscanf(line.c_str(), "%ld,%ld,%lf,%lf,%lf,%lf,%lf", &row.step, &row.epoch, &row.d_loss, &row.g_loss, &row.d_real, &row.d_fake,
+                      &row.seconds) == 7)
+        r.losses.push_back(row);
     }
-    std::vector<std::pair<std::string, std::vector<std::uint8_t>>> grids;
+    const std::string steps = std::to_string(total_) + (o_.steps > 0 && o_.steps < loader_.batches_per_epoch() * o_.epochs ? " (--steps)" : "");
+    r.config = {{"model", o_.model},
+                {"epochs", std::to_string(o_.epochs) + " (" + std::to_string(loader_.batches_per_epoch()) + " steps each)"},
+                {"steps", steps},
+                {"batch", std::to_string(o_.batch)},
+                {"seed", std::to_string(o_.seed)},
+                {"threads", std::to_string(o_.threads) + (ranks_ > 1 ? " x " + std::to_string(ranks_) + " ranks" : "")},
+                {"data", o_.data},
+                {"on divergence", o_.on_divergence}};
+    if (scorer_)
+      r.config.push_back({"evaluation", std::to_string(o_.eval_samples) + " samples " +
+                                            (o_.eval_every > 0 ? "every " + std::to_string(o_.eval_every) + " steps" : "after every epoch") +
+                                            ", classifier " + o_.classifier});
+    else
+      r.config.push_back({"evaluation", o_.eval_samples == 0 ? "off (--eval-samples 0)" : "off: no classifier at " + o_.classifier});
+    r.config.push_back({"early stop", o_.early_stop > 0 ? "after " + std::to_string(o_.early_stop) + " evaluations without a better FID" : "off"});
+    const double final_step = static_cast<double>(final_step_ >= 0 ? final_step_ : trainer_.steps());
+    r.summary = std::to_string(static_cast<long long>(final_step)) + " steps, " + format_duration(seconds_) + " of training";
+    if (eval_seconds_ > 0) r.summary += " and " + format_duration(eval_seconds_) + " of evaluation";
+    r.summary += ".";
+    if (stopped_) r.summary += " <b>Stopped early</b>: the FID had not improved for " + std::to_string(o_.early_stop) + " evaluations.";
+    if (interrupted) r.summary += " Interrupted.";
+    r.warnings = warnings_;
+
+    const std::vector<mnist::Quality> metrics = mnist::read_metrics(path("metrics.csv"));
+    const ganpp::EarlyStopping& e = monitor_.stopping();
+    if (e.has_best()) {
+      const mnist::Quality* b = nullptr;
+      for (const auto& q : metrics)
+        if (q.step == e.best_step()) b = &q;
+      char caption[256];
+      std::snprintf(caption, sizeof caption, "<b>Best so far: FID %.2f</b>, IS %.2f, %d of 10 classes<br>step %lld, epoch %lld: best.ganpp",
+                    e.best_score(), b ? b->is : 0.0, b ? b->covered : 0, static_cast<long long>(e.best_step()), b ? b->epoch : 0LL);
+      r.best_caption = caption;
+      r.best_png = read_bytes(path("grid-best.png"));
+    }
+    if (!metrics.empty()) {
+      examples::ChartSeries fid{"FID", "#9467bd", {}, false, true}, is{"IS", "#ff7f0e", {}, false, true}, cov{"classes covered", "#2ca02c", {}, false, true};
+      for (const auto& q : metrics) {
+        fid.points.push_back({static_cast<double>(q.step), q.fid});
+        is.points.push_back({static_cast<double>(q.step), q.is});
+        cov.points.push_back({static_cast<double>(q.step), static_cast<double>(q.covered)});
+      }
+      const std::pair<double, double> best{static_cast<double>(e.best_step()), e.best_score()};
+      char label[64];
+      std::snprintf(label, sizeof label, "best %.2f", e.best_score());
+      r.metric_charts.push_back(
+          examples::svg_chart("MNIST FID (lower is better; logarithmic axis)", "training step", "FID", {fid}, e.has_best() ? &best : nullptr, label, true));
+      r.metric_charts.push_back(examples::svg_chart("MNIST IS and classes covered (higher is better, 10 at most)", "training step", "IS / classes", {is, cov}));
+      r.metrics_note = "<p>Each point scores " + std::to_string(o_.eval_samples) + " samples from fixed latents against the " +
+                       std::to_string(scorer_ ? scorer_->reference_count() : 10000) +
+                       " MNIST test images with the evaluation classifier, as <code>ganpp-score</code> does (metrics.csv). The FID of fewer samples "
+                       "is biased upwards, so these values sit above the 10000-sample FID of <code>ganpp-score</code>: compare them with each "
+                       "other.</p>";
+    }
+
     auto add = [&](const std::string& file, const std::string& caption) {
-      std::ifstream png(path(file), std::ios::binary);
-      if (png) grids.emplace_back(caption, std::vector<std::uint8_t>(std::istreambuf_iterator<char>(png), {}));
+      std::vector<std::uint8_t> png = read_bytes(path(file));
+      if (!png.empty()) r.grids.emplace_back(caption, std::move(png));
     };
-    for (long long e = 1; e <= epoch_; ++e) add(grid_name(e), "epoch " + std::to_string(e));
-    add("grid-final.png", "final (step " + std::to_string(trainer_.steps()) + ")");
-    std::ostringstream summary;
-    summary << "Model <b>" << o_.model << "</b>, batch " << o_.batch << ", seed " << o_.seed << ", " << trainer_.steps() << " steps, "
-            << format_duration(seconds_) << " of training.";
-    examples::write_report(path("report.html"), "ganpp-mnist: " + o_.model, summary.str(), grids, rows);
+    for (long long ep = 1; ep <= epoch_; ++ep) add(grid_name(ep), "epoch " + std::to_string(ep));
+    if (final_step_ >= 0)
+      add("grid-final.png", from_best_ ? "final: the best state (step " + std::to_string(trainer_.steps()) + ")"
+                                       : "final (step " + std::to_string(static_cast<long long>(final_step)) + ")");
+    examples::write_report(path("report.html"), r);
   }
 
   void finish() {
     if (!root_) return;
-    write_grid("grid-final.png");
+    if (!interrupted) evaluate();  // the last state, unless the last evaluation was of it
     save_checkpoint();
+    final_step_ = trainer_.steps();
+    // The final grid and samples come from the best state, when the monitor kept one (the latest stays in
+    // checkpoint.ganpp for --resume).
+    const ganpp::EarlyStopping& e = monitor_.stopping();
+    if (e.has_best() && e.best_step() != final_step_ && fs::exists(path("best.ganpp"))) {
+      const ganpp::Checkpoint best = ganpp::Checkpoint::load(path("best.ganpp"));
+      if (best.has("monitor.best_step") && best.text("monitor.best_step") == std::to_string(e.best_step())) {
+        state_.load(best);
+        from_best_ = true;
+        std::printf("final grid and samples: the best state (step %lld, FID %.2f, from best.ganpp); the latest is in checkpoint.ganpp\n",
+                    static_cast<long long>(e.best_step()), e.best_score());
+      }
+    }
+    write_grid("grid-final.png");
     write_samples();
     write_report();
     std::fclose(csv_);
     csv_ = nullptr;
-    std::printf("done: %lld steps, %s of training. Outputs in %s: grid-final.png, %ssamples.idx3-ubyte, losses.csv, checkpoint.ganpp, report.html\n",
-                static_cast<long long>(trainer_.steps()), format_duration(seconds_).c_str(), o_.out.c_str(),
-                epoch_ ? "grid-epoch-*.png, " : "");
+    if (metrics_) std::fclose(metrics_);
+    metrics_ = nullptr;
+    std::printf("done: %lld steps, %s of training. Outputs in %s: grid-final.png, %ssamples.idx3-ubyte, losses.csv, %scheckpoint.ganpp, report.html\n",
+                static_cast<long long>(final_step_), format_duration(seconds_).c_str(), o_.out.c_str(), epoch_ ? "grid-epoch-*.png, " : "",
+                scorer_ ? "metrics.csv, best.ganpp, grid-best.png, " : "");
   }
 
   Options o_;
@@ -343,6 +522,14 @@ class Run {
   std::chrono::steady_clock::time_point wall_start_;
   examples::ProgressLine progress_;
   std::FILE* csv_ = nullptr;
+  std::FILE* metrics_ = nullptr;
+  std::optional<mnist::SampleScorer> scorer_;
+  ganpp::TrainingMonitor<float> monitor_{state_, path("best.ganpp"), ganpp::EarlyStopping(o_.early_stop), {},
+                                         [this](ganpp::Checkpoint& c) { put_run_entries(c); }};
+  std::vector<std::string> warnings_;
+  std::int64_t last_eval_step_ = -1, final_step_ = -1;
+  double eval_seconds_ = 0, eval_wall_ = 0;
+  bool stopped_ = false, from_best_ = false;
   int ranks_ = 1;
   bool root_ = true;  // prints and writes the outputs
 #ifdef GANPP_MNIST_MPI
@@ -360,7 +547,9 @@ int main(int argc, char** argv) {
   Options o;
   examples::App app("ganpp-mnist",
                     "Trains a GAN on MNIST and writes, under --out: grid-epoch-NNN.png and grid-final.png (samples from a fixed latent\n"
-                    "batch), samples.idx3-ubyte (and labels.idx1-ubyte for cgan), losses.csv, checkpoint.ganpp, report.html.");
+                    "batch), samples.idx3-ubyte (and labels.idx1-ubyte for cgan), losses.csv, checkpoint.ganpp, report.html; with the\n"
+                    "evaluation classifier (--classifier), also metrics.csv (FID, IS, classes covered during training), best.ganpp and\n"
+                    "grid-best.png (the best FID's state), and the final grid and samples come from the best state.");
   add_options(app, o);
   return examples::run_cli(app, argc, argv, [&] {
     if (o.digit >= 0 && o.model != "cgan") throw examples::UsageError("--digit needs --model cgan");
