@@ -80,7 +80,8 @@ class Pool2dBase : public Layer<Scalar> {
 /// Max pooling of (N, C, H, W) inputs, as torch.nn.MaxPool2d(kernel, stride, padding) with dilation 1 and
 /// ceil_mode=False: each output pixel is the largest input pixel of its kernel x kernel window (padding never wins;
 /// a NaN in the window is the result, as in PyTorch). Output (N, C, (H + 2p - k) / s + 1, (W + 2p - k) / s + 1).
-/// backward() sends each output gradient to the input pixel that won (the first one on ties).
+/// backward() sends each output gradient to the input pixel that won: the first one on ties, the last NaN when there
+/// are NaNs (PyTorch's rule).
 /// @tparam Scalar float or double.
 template <typename Scalar = float>
 class MaxPool2d : public detail::Pool2dBase<Scalar> {
@@ -100,11 +101,25 @@ class MaxPool2d : public detail::Pool2dBase<Scalar> {
     this->start_forward(x);
     const Index h = x.dim(2), w = x.dim(3), oh = output_.dim(2), ow = output_.dim(3);
     argmax_.resize(static_cast<std::size_t>(output_.size()));
+    const bool two_by_two = this->kernel_ == 2 && this->stride_ == 2 && this->padding_ == 0;
     this->for_each_plane([&](Index g) {
       const Scalar* p = x.data() + g * h * w;
       Scalar* q = output_.data() + g * oh * ow;
       Index* where = argmax_.data() + g * oh * ow;
       for (Index i = 0; i < oh; ++i) {
+        if (two_by_two) {  // the usual case, without the window arithmetic: the same result
+          const Index top = 2 * i * w, bottom = top + w;
+          for (Index j = 0; j < ow; ++j) {
+            Scalar best = p[top + 2 * j];
+            Index at = top + 2 * j;
+            take(p[top + 2 * j + 1], top + 2 * j + 1, best, at);
+            take(p[bottom + 2 * j], bottom + 2 * j, best, at);
+            take(p[bottom + 2 * j + 1], bottom + 2 * j + 1, best, at);
+            q[i * ow + j] = best;
+            where[i * ow + j] = at;
+          }
+          continue;
+        }
         Index h0, h1;
         this->window(i, h, h0, h1);
         for (Index j = 0; j < ow; ++j) {
@@ -138,24 +153,21 @@ class MaxPool2d : public detail::Pool2dBase<Scalar> {
   }
 
  private:
-  // The first largest pixel of the window rows [h0, h1) x columns [w0, w1) of a plane w pixels wide, or its first
+  // The first largest pixel of the window rows [h0, h1) x columns [w0, w1) of a plane w pixels wide, or its last
   // NaN (PyTorch's rule); its value goes to best.
   static Index winner(const Scalar* plane, Index w, Index h0, Index h1, Index w0, Index w1, Scalar& best) {
     best = -std::numeric_limits<Scalar>::infinity();
     Index at = h0 * w + w0;
     for (Index r = h0; r < h1; ++r)
-      for (Index c = w0; c < w1; ++c) {
-        const Scalar v = plane[r * w + c];
-        if (std::isnan(v)) {
-          best = v;
-          return r * w + c;
-        }
-        if (v > best) {
-          best = v;
-          at = r * w + c;
-        }
-      }
+      for (Index c = w0; c < w1; ++c) take(plane[r * w + c], r * w + c, best, at);
     return at;
+  }
+  // PyTorch's rule, pixel by pixel in row-major order: a larger value or a NaN replaces the winner.
+  static void take(Scalar v, Index i, Scalar& best, Index& at) {
+    if (v > best || std::isnan(v)) {
+      best = v;
+      at = i;
+    }
   }
 
   std::vector<Index> argmax_;  // per output pixel, the winner's index within its input plane
