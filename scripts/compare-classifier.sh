@@ -5,11 +5,11 @@
 # writes the classifier ganpp-score uses, out/mnist-classifier.ganpp. Prints, per round, the load average before
 # it and each side's training time and MNIST test accuracy. Raw output goes to out/compare-classifier.log.
 # Python is Debian's /usr/bin/python3 (the one python3-torch installs into), whatever python3 is first on PATH.
-# Usage: bash scripts/compare-classifier.sh [--rounds 1] [--threads 2] [--epochs 3] [--data DIR]
+# Usage: bash scripts/compare-classifier.sh [--rounds 1] [--threads 2] [--epochs 4] [--data DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-rounds=1 threads=2 epochs=3 data=data/mnist
+rounds=1 threads=2 epochs=4 data=data/mnist
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds=$2; shift 2 ;;

@@ -11,7 +11,7 @@
 
 int main(int argc, char** argv) {
   std::string data, out = mnist::kDefaultClassifierPath;
-  int epochs = 3, threads = 1, profile = 0;
+  int epochs = 4, threads = 1, profile = 0;
   std::uint64_t seed = 0;
   examples::App app(
       "ganpp-classifier",

@@ -10,7 +10,7 @@ Images in [-1, 1]. Only the initial weights differ (PyTorch's defaults; ganpp dr
 The time covers what ganpp-classifier's does: training and the per-epoch test evaluation, not reading the files.
 Prints one line per epoch, then one JSON line: {"impl": "pytorch", "threads", "epochs", "seconds", "accuracy"}.
 
-usage: python3 classifier.py [--data MNIST_DIR] [--threads 2] [--epochs 3] [--seed 0]
+usage: python3 classifier.py [--data MNIST_DIR] [--threads 2] [--epochs 4] [--seed 0]
 """
 import argparse
 import ctypes
@@ -74,7 +74,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", default="data/mnist", help="folder with MNIST's four IDX files")
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--epochs", type=int, default=4)
     p.add_argument("--seed", type=int, default=0)
     a = p.parse_args()
     try:  # as torch_bench.py: keep glibc from unmapping every large block freed (page faults every step)
