@@ -58,6 +58,20 @@ class Pool2dBase : public Layer<Scalar> {
     begin = std::max<Index>(start, 0);
     end = std::min(start + kernel_, size);
   }
+  /// Calls f(o, h0, h1, w0, w1) for each output pixel o of an oh x ow plane, with its clipped window: input rows
+  /// [h0, h1) and columns [w0, w1) of an h x w plane.
+  template <typename F>
+  void for_each_window(Index h, Index w, Index oh, Index ow, F&& f) const {
+    for (Index i = 0; i < oh; ++i) {
+      Index h0, h1;
+      window(i, h, h0, h1);
+      for (Index j = 0; j < ow; ++j) {
+        Index w0, w1;
+        window(j, w, w0, w1);
+        f(i * ow + j, h0, h1, w0, w1);
+      }
+    }
+  }
   /// Sizes the output for x (allocating only when the size changes) and remembers x's shape for backward().
   void start_forward(const Tensor<Scalar>& x) {
     output_.resize(output_shape(x.shape()));
@@ -106,27 +120,18 @@ class MaxPool2d : public detail::Pool2dBase<Scalar> {
       const Scalar* p = x.data() + g * h * w;
       Scalar* q = output_.data() + g * oh * ow;
       Index* where = argmax_.data() + g * oh * ow;
-      for (Index i = 0; i < oh; ++i) {
-        if (two_by_two) {  // the usual case, without the window arithmetic: the same result
-          const Index top = 2 * i * w, bottom = top + w;
-          for (Index j = 0; j < ow; ++j) {
-            Scalar best = p[top + 2 * j];
-            Index at = top + 2 * j;
-            take(p[top + 2 * j + 1], top + 2 * j + 1, best, at);
-            take(p[bottom + 2 * j], bottom + 2 * j, best, at);
-            take(p[bottom + 2 * j + 1], bottom + 2 * j + 1, best, at);
-            q[i * ow + j] = best;
-            where[i * ow + j] = at;
-          }
-          continue;
-        }
-        Index h0, h1;
-        this->window(i, h, h0, h1);
+      if (!two_by_two) {
+        this->for_each_window(h, w, oh, ow, [&](Index o, Index h0, Index h1, Index w0, Index w1) { where[o] = winner(p, w, h0, h1, w0, w1, q[o]); });
+        return;
+      }
+      for (Index i = 0; i < oh; ++i) {  // the usual case, without the window arithmetic: the same result
+        const Index top = 2 * i * w, bottom = top + w;
         for (Index j = 0; j < ow; ++j) {
-          Index w0, w1;
-          this->window(j, w, w0, w1);
-          Scalar best;
-          const Index at = winner(p, w, h0, h1, w0, w1, best);
+          Scalar best = p[top + 2 * j];
+          Index at = top + 2 * j;
+          take(p[top + 2 * j + 1], top + 2 * j + 1, best, at);
+          take(p[bottom + 2 * j], bottom + 2 * j, best, at);
+          take(p[bottom + 2 * j + 1], bottom + 2 * j + 1, best, at);
           q[i * ow + j] = best;
           where[i * ow + j] = at;
         }
@@ -203,18 +208,12 @@ class AvgPool2d : public detail::Pool2dBase<Scalar> {
     this->for_each_plane([&](Index g) {
       const Scalar* p = x.data() + g * h * w;
       Scalar* q = output_.data() + g * oh * ow;
-      for (Index i = 0; i < oh; ++i) {
-        Index h0, h1;
-        this->window(i, h, h0, h1);
-        for (Index j = 0; j < ow; ++j) {
-          Index w0, w1;
-          this->window(j, w, w0, w1);
-          Scalar sum = 0;
-          for (Index r = h0; r < h1; ++r)
-            for (Index c = w0; c < w1; ++c) sum += p[r * w + c];
-          q[i * ow + j] = sum / divisor(h0, h1, w0, w1);
-        }
-      }
+      this->for_each_window(h, w, oh, ow, [&](Index o, Index h0, Index h1, Index w0, Index w1) {
+        Scalar sum = 0;
+        for (Index r = h0; r < h1; ++r)
+          for (Index c = w0; c < w1; ++c) sum += p[r * w + c];
+        q[o] = sum / divisor(h0, h1, w0, w1);
+      });
     });
     return output_;
   }
@@ -230,17 +229,11 @@ class AvgPool2d : public detail::Pool2dBase<Scalar> {
       Scalar* p = grad_input_.data() + g * h * w;
       const Scalar* d = dy.data() + g * oh * ow;
       std::fill(p, p + h * w, Scalar(0));
-      for (Index i = 0; i < oh; ++i) {
-        Index h0, h1;
-        this->window(i, h, h0, h1);
-        for (Index j = 0; j < ow; ++j) {
-          Index w0, w1;
-          this->window(j, w, w0, w1);
-          const Scalar share = d[i * ow + j] / divisor(h0, h1, w0, w1);
-          for (Index r = h0; r < h1; ++r)
-            for (Index c = w0; c < w1; ++c) p[r * w + c] += share;
-        }
-      }
+      this->for_each_window(h, w, oh, ow, [&](Index o, Index h0, Index h1, Index w0, Index w1) {
+        const Scalar share = d[o] / divisor(h0, h1, w0, w1);
+        for (Index r = h0; r < h1; ++r)
+          for (Index c = w0; c < w1; ++c) p[r * w + c] += share;
+      });
     });
     return grad_input_;
   }
