@@ -15,6 +15,7 @@
 #include "layers/minibatch_stddev.hpp"
 #include "layers/padding.hpp"
 #include "layers/pixel_shuffle.hpp"
+#include "layers/pooling.hpp"
 #include "layers/prelu.hpp"
 #include "layers/reshape.hpp"
 #include "layers/residual.hpp"

@@ -76,6 +76,10 @@ bool touch_every_header() {
   Tensor<double> pixel_grad;
   if (!(l1_loss(translated, translated, pixel_grad) == 0.0 && mse_loss(x, x, pixel_grad) == 0.0)) return false;
   if (LrSchedule::linear_decay(1, 1).factor(1) != 0.5) return false;
+  // pooling.hpp
+  Sequential<double> pool;
+  pool.emplace<MaxPool2d<double>>(2).emplace<AvgPool2d<double>>(3, 1, 1);
+  if (pool.forward(translated).shape() != Shape{4, 1, 6, 6}) return false;
 
   Sequential<double> critic;
   critic.emplace<Linear<double>>(5, 8).emplace<LeakyReLU<double>>(0.2).emplace<Linear<double>>(8, 1);
