@@ -206,3 +206,29 @@ TEST_CASE("srgan_discriminator: one logit per image for MNIST and emoji sizes", 
   o.stages = 0;
   CHECK_THROWS_WITH(srgan_discriminator<float>(o), Catch::Contains("srgan_discriminator()"));
 }
+
+TEST_CASE("upscale_tiled equals the whole image's forward pass with the receptive margin", "[superres]") {
+  SrResNetOptions o;
+  o.channels = 4;
+  o.residual_blocks = 2;
+  o.upscale = 2;
+  o.image_channels = 3;
+  Sequential<double> g = srresnet_generator<double>(o);
+  test::randomize(g, 11);
+  g.train(false);
+  const Tensor<double> image = test::random_tensor(Shape{1, 3, 23, 31}, 4);
+  Tensor<double> whole, tiled;
+  whole.assign(g.forward(image));
+  const Index margin = srresnet_receptive_margin(o);
+  upscale_tiled(g, image, 2, 8, margin, tiled);
+  REQUIRE(tiled.shape() == Shape{1, 3, 46, 62});
+  for (Index i = 0; i < whole.size(); ++i) REQUIRE(tiled[i] == Approx(whole[i]).margin(1e-12));
+  // One pixel less of margin shows: the margin is needed, not just sufficient.
+  upscale_tiled(g, image, 2, 8, margin - 1, tiled);
+  double worst = 0;
+  for (Index i = 0; i < whole.size(); ++i) worst = std::max(worst, std::abs(tiled[i] - whole[i]));
+  CHECK(worst > 1e-9);
+  CHECK_THROWS_WITH(upscale_tiled(g, test::random_tensor(Shape{2, 3, 8, 8}, 1), 2, 8, 1, tiled), Catch::Contains("upscale_tiled()") && Catch::Contains("(2, 3, 8, 8)"));
+  CHECK_THROWS_WITH(upscale_tiled(g, image, 4, 8, 1, tiled), Catch::Contains("upscale_tiled()"));
+  CHECK_THROWS_AS(upscale_tiled(g, image, 2, 0, 1, tiled), argument_error);
+}

@@ -14,8 +14,10 @@
 #include "layers/reshape.hpp"
 #include "layers/residual.hpp"
 #include "layers/sequential.hpp"
+#include "models.hpp"
 #include "tensor.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <string>
@@ -181,6 +183,64 @@ Sequential<Scalar> srresnet_generator(const SrResNetOptions& o = {}) {
   net.template emplace<Conv2d<Scalar>>(ConvOptions(o.channels, o.image_channels, 9).with_padding(4));
   if (o.tanh_output) net.template emplace<Tanh<Scalar>>();
   return net;
+}
+
+/// How far, in input pixels, the output of an SRResNet generator depends on its input around a pixel: 4 (the first
+/// 9x9 convolution) + 2 per residual block + 1 (the conv after them) + 1 per 2x upsampling block (a 3x3 convolution at
+/// a resolution at least 2x the input's) + 1 for the last 9x9 convolution (4 output pixels, at most 1 input pixel at
+/// upscale >= 4; 2 at upscale 2; 4 at upscale 1). Tiles overlapping by this margin give exactly the whole image's result.
+/// @param o the generator's shape.
+inline Index srresnet_receptive_margin(const SrResNetOptions& o) {
+  Index ups = 0;
+  for (Index f = o.upscale; f > 1; f /= 2) ++ups;
+  return 4 + 2 * o.residual_blocks + 1 + ups + (4 + o.upscale - 1) / o.upscale;
+}
+
+/// Applies a fully convolutional super-resolution model to one image of any size, tile by tile so that memory stays
+/// bounded: the output is cut into tiles of tile x tile input pixels; each is computed from its input region widened
+/// by `margin` pixels on every side (clipped at the image's borders, where the model's own padding applies as for
+/// the whole image), and only the tile's own part is kept. With margin at least the model's receptive margin (see
+/// srresnet_receptive_margin()) and the model in eval mode, the result equals model.forward(image) exactly up to
+/// floating-point summation order.
+/// @tparam Scalar float or double.
+/// @param model the model, taking (1, C, h, w) to (1, C, h * factor, w * factor) for any h, w; used as is (call eval() first).
+/// @param image (1, C, H, W).
+/// @param factor the model's upscale factor.
+/// @param tile the side of a tile in input pixels, >= 1.
+/// @param margin the overlap in input pixels, >= 0.
+/// @param out resized to (1, C, H * factor, W * factor).
+/// @throws shape_error for an image that is not one (1, C, H, W) image, or a model whose output is not factor x its
+///         input; argument_error for a bad factor, tile or margin.
+template <typename Scalar>
+void upscale_tiled(Layer<Scalar>& model, const Tensor<Scalar>& image, Index factor, Index tile, Index margin, Tensor<Scalar>& out) {
+  if (factor < 1 || tile < 1 || margin < 0)
+    throw argument_error("upscale_tiled(): expected factor >= 1, tile >= 1 and margin >= 0, got " + std::to_string(factor) + ", " +
+                         std::to_string(tile) + ", " + std::to_string(margin));
+  const Shape& s = image.shape();
+  if (s.rank() != 4 || s[0] != 1 || s[2] < 1 || s[3] < 1) throw shape_error("upscale_tiled(): expected one image (1, C, H, W), got " + s.str());
+  const Index c = s[1], h = s[2], w = s[3];
+  out.resize(Shape{1, c, h * factor, w * factor});
+  Tensor<Scalar> crop;
+  for (Index ty = 0; ty < h; ty += tile)
+    for (Index tx = 0; tx < w; tx += tile) {
+      const Index y0 = std::max<Index>(0, ty - margin), y1 = std::min(h, ty + tile + margin);
+      const Index x0 = std::max<Index>(0, tx - margin), x1 = std::min(w, tx + tile + margin);
+      crop.resize(Shape{1, c, y1 - y0, x1 - x0});
+      for (Index ch = 0; ch < c; ++ch)
+        for (Index y = y0; y < y1; ++y)
+          std::copy(image.data() + (ch * h + y) * w + x0, image.data() + (ch * h + y) * w + x1, crop.data() + (ch * (y1 - y0) + y - y0) * (x1 - x0));
+      const Tensor<Scalar>& up = model.forward(crop);
+      const Index uh = (y1 - y0) * factor, uw = (x1 - x0) * factor;
+      if (up.shape() != Shape{1, c, uh, uw})
+        throw shape_error("upscale_tiled(): the model turned a tile " + crop.shape().str() + " into " + up.shape().str() + ", expected (1, " +
+                          std::to_string(c) + ", " + std::to_string(uh) + ", " + std::to_string(uw) + ")");
+      const Index oy0 = ty * factor, oy1 = std::min(h, ty + tile) * factor, ox0 = tx * factor, ox1 = std::min(w, tx + tile) * factor;
+      for (Index ch = 0; ch < c; ++ch)
+        for (Index y = oy0; y < oy1; ++y) {
+          const Scalar* src = up.data() + (ch * uh + y - y0 * factor) * uw + (ox0 - x0 * factor);
+          std::copy(src, src + (ox1 - ox0), out.data() + (ch * h * factor + y) * w * factor + ox0);
+        }
+    }
 }
 
 /// The shape of an SRGAN discriminator (Ledig et al. 2017, Fig. 4: k3n64s1, then pairs k3n64s2, k3n128s1, k3n128s2,
