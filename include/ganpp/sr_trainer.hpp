@@ -4,6 +4,7 @@
 /// plus a small adversarial loss), and saves and restores that run exactly.
 #pragma once
 
+#include "adversarial.hpp"
 #include "checkpoint.hpp"
 #include "error.hpp"
 #include "losses/perceptual.hpp"
@@ -34,6 +35,7 @@ struct SrTrainerOptions {
   double content_weight = 1.0;                ///< weight of the content loss in the adversarial phase
   double adversarial_weight = 1e-3;           ///< weight of the generator's adversarial loss (the paper's 1e-3)
   double pixel_weight = 0.0;                  ///< weight of the pixel loss added in the adversarial phase (0: none, as the paper)
+  LossKind loss = LossKind::non_saturating;   ///< the adversarial game's loss (SRGAN's: -log D(G(low)) for the generator)
   bool check_finite = true;                   ///< throw divergence_error on a non-finite loss or parameter (checked before the update)
 };
 
@@ -68,7 +70,8 @@ class SrTrainer {
   /// @param g_opt an optimizer over exactly g's parameters.
   /// @param o the options.
   /// @throws argument_error for negative or non-finite weights, negative pretrain_steps, or g_opt bound to other parameters.
-  SrTrainer(Model<Scalar>& g, Optimizer<Scalar>& g_opt, SrTrainerOptions o = {}) : g_(g), g_opt_(g_opt), o_(o) {
+  SrTrainer(Model<Scalar>& g, Optimizer<Scalar>& g_opt, SrTrainerOptions o = {})
+      : g_(g), g_opt_(g_opt), o_(o), adv_(GanLoss<Scalar>(o.loss), adversarial_options(o), "SrTrainer::step()") {
     if (o.pretrain_steps < 0) throw argument_error("SrTrainer::SrTrainer(): pretrain_steps must be >= 0, got " + std::to_string(o.pretrain_steps));
     for (double w : {o.content_weight, o.adversarial_weight, o.pixel_weight})
       if (!(w >= 0) || !std::isfinite(w))
@@ -115,13 +118,35 @@ class SrTrainer {
       g_opt_.zero_grad();
       s.pixel_loss = static_cast<double>(pixel(out, high, grad_, 1.0));
       s.g_loss = s.pixel_loss;
-      check_loss(s.g_loss, "generator loss");
+      adv_.check_loss(s.g_loss, "generator loss", s.step);
       g_.backward(grad_);
-      check_update(g_opt_.step(), g_opt_, "generator");
+      adv_.update(g_opt_, &s.g_loss, 1, "generator", s.step);
       ++step_;
       return s;
     }
-    throw argument_error("SrTrainer::step(): the adversarial phase is not built yet");
+    // SRGAN: D's update on the real images and the detached output, then G's on content + adversarial (+ pixel) loss.
+    d_->train();
+    const DiscriminatorStats ds = adv_.discriminator_step(*d_, *d_opt_, high, out, nullptr, rng_, s.step);
+    s.d_loss = ds.loss;
+    g_opt_.zero_grad();
+    s.pixel_loss = static_cast<double>(pixel(out, high, grad2_, 1.0));
+    if (content_ != nullptr) {
+      s.content_loss = static_cast<double>(content_->compute(out, high, grad_));
+      grad_.array() *= static_cast<Scalar>(o_.content_weight);
+      if (o_.pixel_weight > 0) grad_.array() += static_cast<Scalar>(o_.pixel_weight) * grad2_.array();
+    } else {
+      s.content_loss = s.pixel_loss;
+      grad_.assign(grad2_);
+      grad_.array() *= static_cast<Scalar>(o_.content_weight + o_.pixel_weight);
+    }
+    const Tensor<Scalar>& adv_grad = adv_.generator_term(*d_, out, nullptr, s.g_adversarial);
+    grad_.array() += static_cast<Scalar>(o_.adversarial_weight) * adv_grad.array();
+    s.g_loss = o_.content_weight * s.content_loss + o_.adversarial_weight * s.g_adversarial + o_.pixel_weight * s.pixel_loss;
+    adv_.check_loss(s.g_loss, "generator loss", s.step);
+    g_.backward(grad_);
+    adv_.update(g_opt_, &s.g_loss, 1, "generator", s.step);
+    ++step_;
+    return s;
   }
 
   /// True when the next step() is an adversarial one: a discriminator is set and pretrain_steps are done.
@@ -162,6 +187,11 @@ class SrTrainer {
   }
 
  private:
+  static AdversarialOptions adversarial_options(const SrTrainerOptions& o) {
+    AdversarialOptions a;
+    a.check_finite = o.check_finite;
+    return a;
+  }
   Scalar pixel(const Tensor<Scalar>& out, const Tensor<Scalar>& high, Tensor<Scalar>& grad, double weight) const {
     return o_.pixel_loss == SrPixelLoss::mse ? mse_loss(out, high, grad, weight) : l1_loss(out, high, grad, weight);
   }
@@ -172,28 +202,14 @@ class SrTrainer {
       if (!own.count(p.value))
         throw argument_error(std::string("SrTrainer: the ") + which + " optimizer holds parameter " + p.name + " that is not the " + which + "'s");
   }
-  void check_loss(double loss, const char* what) const {
-    if (o_.check_finite && !std::isfinite(loss))
-      throw divergence_error("SrTrainer::step(): " + std::string(what) + " is " + std::to_string(loss) + " at step " + std::to_string(step_ + 1));
-  }
-  void check_update(bool finite, Optimizer<Scalar>& opt, const char* which) const {
-    if (!o_.check_finite || finite) return;
-    std::string culprit = "?";
-    for (auto& p : opt.parameters())
-      if (!p.grad->all_finite() || !p.value->all_finite()) {
-        culprit = p.name;
-        break;
-      }
-    throw divergence_error("SrTrainer::step(): the " + std::string(which) + "'s update made parameter " + culprit + " non-finite at step " +
-                           std::to_string(step_ + 1));
-  }
-
   Model<Scalar>& g_;
   Optimizer<Scalar>& g_opt_;
   SrTrainerOptions o_;
   Discriminator<Scalar>* d_ = nullptr;
   Optimizer<Scalar>* d_opt_ = nullptr;
   PerceptualLoss<Scalar>* content_ = nullptr;
+  AdversarialSteps<Scalar> adv_;
+  Rng rng_{0};  // AdversarialSteps' penalty stream; SrTrainer uses no penalty, so it is never drawn from
   std::int64_t step_ = 0;
   Tensor<Scalar> grad_, grad2_;
 };
