@@ -28,8 +28,8 @@ TEST_CASE("convert_channels composites alpha onto the background and converts gr
   rgba.width = 2;
   rgba.height = 1;
   rgba.channels = 4;
-  rgba.pixels = {200, 100, 0, 255,   // opaque: unchanged
-                 0, 0, 0, 51};       // black at alpha 0.2 over white: 0.2 * 0 + 0.8 * 255 = 204
+  rgba.pixels = {200, 100, 0, 255,  // opaque: unchanged
+                 0,   0,   0, 51};  // black at alpha 0.2 over white: 0.2 * 0 + 0.8 * 255 = 204
   const Image8 rgb = convert_channels(rgba, 3);
   CHECK(rgb.channels == 3);
   CHECK(rgb.pixels == std::vector<std::uint8_t>{200, 100, 0, 204, 204, 204});

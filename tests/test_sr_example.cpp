@@ -67,7 +67,8 @@ TEST_CASE("ganpp-sr --task mnist: outputs, the results table, exact resume and -
   INFO(r.output);
   REQUIRE(r.code == 0);
   for (const char* method : {"bicubic ", "SRResNet ", "SRGAN "}) CHECK_THAT(r.output, Catch::Contains(method));
-  for (const char* f : {"grid.png", "metrics.json", "losses.csv", "srresnet.ganpp", "checkpoint.ganpp", "report.html"}) CHECK(fs::exists(out + "/" + f));
+  for (const char* f : {"grid.png", "metrics.json", "losses.csv", "srresnet.ganpp", "checkpoint.ganpp", "report.html"})
+    CHECK(fs::exists(out + "/" + f));
   const ganpp::IdxData sr = ganpp::read_idx(out + "/sr.idx3-ubyte");
   CHECK(sr.dims == std::vector<Index>{16, 28, 28});
   const ganpp::Image8 grid = ganpp::read_image(out + "/grid.png");  // 8 rows of 5 tiles, 28 pixels + 2 of padding
@@ -133,7 +134,9 @@ TEST_CASE("ganpp-sr --task emoji: RGBA PNGs composited onto white, held-out name
   test::TempDir data, scratch;
   std::vector<std::uint8_t> px(64 * 64 * 4);
   for (int k = 0; k < 40; ++k) {
-    for (std::size_t i = 0; i < px.size(); ++i) px[i] = static_cast<std::uint8_t>((i / 4 % 64 < static_cast<std::size_t>(k + 10)) ? (i % 4 == 3 ? 255 : 40 * (i % 4) + static_cast<std::size_t>(k)) : 0);
+    for (std::size_t i = 0; i < px.size(); ++i)
+      px[i] = static_cast<std::uint8_t>(
+          (i / 4 % 64 < static_cast<std::size_t>(k + 10)) ? (i % 4 == 3 ? 255 : 40 * (i % 4) + static_cast<std::size_t>(k)) : 0);
     ganpp::write_png(data.file("emoji-" + std::to_string(k) + ".png"), 64, 64, 4, px.data());
   }
   const std::string out = scratch.file("emoji");
@@ -160,7 +163,8 @@ TEST_CASE("ganpp-sr --task emoji: RGBA PNGs composited onto white, held-out name
 TEST_CASE("ganpp-sr --content features without a trained classifier says how to get one", "[superres][example]") {
   test::TempDir data, scratch;
   write_digits(data);
-  const Result r = run_sr("--data " + data.path.string() + " --classifier " + scratch.file("none.ganpp") + kTiny + " --out " + scratch.file("o"), scratch);
+  const Result r =
+      run_sr("--data " + data.path.string() + " --classifier " + scratch.file("none.ganpp") + kTiny + " --out " + scratch.file("o"), scratch);
   CHECK(r.code == 1);
   CHECK_THAT(r.output, Catch::Contains("none.ganpp not found: train them first with ganpp-classifier"));
 }

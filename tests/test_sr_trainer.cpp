@@ -27,7 +27,8 @@ void stripes(Rng& rng, Index n, Tensor<float>& high, Tensor<float>& low) {
     const double amp = 0.4 + 0.5 * rng.uniform();
     for (Index y = 0; y < 8; ++y)
       for (Index x = 0; x < 8; ++x)
-        high.at(i, 0, y, x) = static_cast<float>(amp * std::cos(6.283185307179586 * (fx * static_cast<double>(x) + fy * static_cast<double>(y)) / 8 + phase));
+        high.at(i, 0, y, x) =
+            static_cast<float>(amp * std::cos(6.283185307179586 * (fx * static_cast<double>(x) + fy * static_cast<double>(y)) / 8 + phase));
   }
   box_downsample(high, 2, low);
 }

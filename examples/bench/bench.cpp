@@ -190,13 +190,18 @@ struct GanStep {
   ganpp::Adam<float> g_opt, d_opt;
   ganpp::GanTrainer<float> trainer;
   GanStep(G gen, D dis)
-      : g(std::move(gen)), d(std::move(dis)), g_opt(g.parameters(), {2e-4, 0.5, 0.999}), d_opt(d.parameters(), {2e-4, 0.5, 0.999}), trainer(g, d, g_opt, d_opt) {}
+      : g(std::move(gen)),
+        d(std::move(dis)),
+        g_opt(g.parameters(), {2e-4, 0.5, 0.999}),
+        d_opt(d.parameters(), {2e-4, 0.5, 0.999}),
+        trainer(g, d, g_opt, d_opt) {}
   const ganpp::Shape& input_shape() const { return d.input_shape(); }
   void step(const ganpp::Tensor<float>& real) { trainer.step(real); }
 };
 
 template <typename Step>
-Result run(const std::string& model, Step& it, const ganpp::ImageDataset* mnist, Index batch, int threads, long iters, long warmup, bool measure_peak) {
+Result run(const std::string& model, Step& it, const ganpp::ImageDataset* mnist, Index batch, int threads, long iters, long warmup,
+           bool measure_peak) {
   ganpp::set_num_threads(threads);
   ganpp::Tensor<float> real(it.input_shape().batched(batch));
   ganpp::Rng rng(1);
@@ -262,7 +267,8 @@ int bench(const Options& o) {
   std::unique_ptr<ganpp::ImageDataset> train_set;
   if (!o.data.empty()) {
     train_set = std::make_unique<ganpp::ImageDataset>(ganpp::load_mnist(o.data, true));
-    if (train_set->count < std::max<Index>(o.batch, 64)) throw examples::UsageError("--batch " + std::to_string(o.batch) + " is larger than the data set");
+    if (train_set->count < std::max<Index>(o.batch, 64))
+      throw examples::UsageError("--batch " + std::to_string(o.batch) + " is larger than the data set");
   }
   const std::vector<std::string> models = o.model == "all" ? std::vector<std::string>{"mlp", "dcgan", "srgan"} : std::vector<std::string>{o.model};
   if (!o.json) print_header(o);

@@ -273,19 +273,8 @@ class Run {
 
   /// losses.csv: fresh for a new run; for a resumed run, the rows up to the checkpoint's step are kept.
   void open_csv() {
-    const std::string p = path("losses.csv");
-    std::vector<std::string> keep;
-    if (!o_.resume.empty()) {
-      std::ifstream in(p);
-      std::string line;
-      std::getline(in, line);  // header
-      while (std::getline(in, line))
-        if (std::atoll(line.c_str()) <= trainer_.steps()) keep.push_back(line);
-    }
-    csv_ = std::fopen(p.c_str(), "w");
-    if (!csv_) throw ganpp::io_error("cannot write " + p);
-    std::fprintf(csv_, "step,epoch,d_loss,g_loss,d_real,d_fake,seconds\n");
-    for (const auto& l : keep) std::fprintf(csv_, "%s\n", l.c_str());
+    csv_ = examples::open_csv(path("losses.csv"), "step,epoch,d_loss,g_loss,d_real,d_fake,seconds",
+                              o_.resume.empty() ? -1 : static_cast<long long>(trainer_.steps()));
   }
 
   void write_report() {

@@ -60,11 +60,13 @@ void add_options(CLI::App& app, Options& o) {
   app.add_option("--batch", o.batch, "batch size")->check(examples::integer_at_least(2));
   app.add_option("--channels", o.channels, "the generator's feature channels (the paper: 64)")->check(examples::integer_at_least(1, 1024));
   app.add_option("--blocks", o.blocks, "the generator's residual blocks (the paper: 16)")->check(examples::integer_at_least(0, 64));
-  app.add_option("--d-channels", o.d_channels, "channels of the discriminator's first convolution (the paper: 64)")->check(examples::integer_at_least(1, 1024));
+  app.add_option("--d-channels", o.d_channels, "channels of the discriminator's first convolution (the paper: 64)")
+      ->check(examples::integer_at_least(1, 1024));
   app.add_option("--lr", o.lr, "Adam's learning rate for both networks (betas 0.9, 0.999)")->check(examples::number_above(0, true));
   app.add_option("--content", o.content,
                  "the SRGAN phase's content loss: features (MSE between the MNIST classifier's 128x7x7 activations, mnist only) or pixel (MSE)")
-      ->check(CLI::IsMember({"features", "pixel"}))->default_str("features for mnist, pixel for emoji");
+      ->check(CLI::IsMember({"features", "pixel"}))
+      ->default_str("features for mnist, pixel for emoji");
   app.add_option("--content-weight", o.content_weight, "weight of the content loss")->check(examples::number_above(0));
   app.add_option("--adversarial-weight", o.adversarial_weight, "weight of the adversarial loss (the paper: 1e-3)")->check(examples::number_above(0));
   app.add_option("--classifier", o.classifier, "mnist: the classifier (ganpp-classifier) for the content loss, accuracy and FID");
@@ -77,7 +79,8 @@ void add_options(CLI::App& app, Options& o) {
   app.add_option("--upscale", o.upscale, "instead of training: upscale this image (PNG, JPEG, BMP, ...) 4x with --checkpoint into --out");
   app.add_option("--checkpoint", o.checkpoint, "with --upscale: the trained run (checkpoint.ganpp for SRGAN, srresnet.ganpp for SRResNet)")
       ->default_str("out/sr-TASK/checkpoint.ganpp");
-  app.add_option("--tile", o.tile, "with --upscale: tile side in input pixels (memory grows with its square)")->check(examples::integer_at_least(8, 4096));
+  app.add_option("--tile", o.tile, "with --upscale: tile side in input pixels (memory grows with its square)")
+      ->check(examples::integer_at_least(8, 4096));
 }
 
 std::atomic<bool> interrupted{false};
@@ -124,14 +127,10 @@ struct Row {
 class Run {
  public:
   Run(const Options& o, sr::Task task)
-      : o_(o),
-        task_(std::move(task)),
-        g_(ganpp::srresnet_generator<float>(sr::generator_options(task_.channels, o.channels, o.blocks, task_.factor)),
-           ganpp::Shape{task_.channels, task_.low_side(), task_.low_side()}),
+      : o_(o), task_(std::move(task)), g_(ganpp::srresnet_generator<float>(sr::generator_options(task_.channels, o.channels, o.blocks, task_.factor)),
+                                          ganpp::Shape{task_.channels, task_.low_side(), task_.low_side()}),
         d_(ganpp::srgan_discriminator<float>(sr::discriminator_options(task_, o.d_channels)), ganpp::Shape{task_.channels, task_.side, task_.side}),
-        g_opt_(g_.parameters(), {o.lr, 0.9, 0.999}),
-        d_opt_(d_.parameters(), {o.lr, 0.9, 0.999}),
-        trainer_(g_, g_opt_, trainer_options(o)),
+        g_opt_(g_.parameters(), {o.lr, 0.9, 0.999}), d_opt_(d_.parameters(), {o.lr, 0.9, 0.999}), trainer_(g_, g_opt_, trainer_options(o)),
         loader_(task_.train, std::min<Index>(o.batch, task_.train.count), o.seed) {
     g_.reset_parameters(ganpp::Init::torch_default, o.seed * 2 + 1);
     d_.reset_parameters(ganpp::Init::torch_default, o.seed * 2 + 2);
@@ -154,12 +153,13 @@ class Run {
     if (!o_.resume.empty()) resume();
     open_csv();
     const std::int64_t first = trainer_.steps();
-    std::printf("ganpp-sr: task %s (%lldx%lld -> %lldx%lld), %lld SRResNet + %lld SRGAN steps (batch %ld, %ld channels, %ld blocks, content %s), "
-                "%d threads, seed %llu%s\n",
-                task_.name.c_str(), static_cast<long long>(task_.low_side()), static_cast<long long>(task_.low_side()),
-                static_cast<long long>(task_.side), static_cast<long long>(task_.side), static_cast<long long>(o_.pretrain_steps),
-                static_cast<long long>(o_.gan_steps), o_.batch, o_.channels, o_.blocks, o_.content.c_str(), o_.threads,
-                static_cast<unsigned long long>(o_.seed), first ? (", resuming at step " + std::to_string(first)).c_str() : "");
+    std::printf(
+        "ganpp-sr: task %s (%lldx%lld -> %lldx%lld), %lld SRResNet + %lld SRGAN steps (batch %ld, %ld channels, %ld blocks, content %s), "
+        "%d threads, seed %llu%s\n",
+        task_.name.c_str(), static_cast<long long>(task_.low_side()), static_cast<long long>(task_.low_side()), static_cast<long long>(task_.side),
+        static_cast<long long>(task_.side), static_cast<long long>(o_.pretrain_steps), static_cast<long long>(o_.gan_steps), o_.batch, o_.channels,
+        o_.blocks, o_.content.c_str(), o_.threads, static_cast<unsigned long long>(o_.seed),
+        first ? (", resuming at step " + std::to_string(first)).c_str() : "");
     std::fflush(stdout);
     std::signal(SIGINT, on_sigint);
     Tensor<float> high, low;
@@ -172,12 +172,13 @@ class Run {
       ganpp::box_downsample(high, task_.factor, low);
       const ganpp::SrStepStats s = trainer_.step(low, high);
       seconds_ = seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      std::fprintf(csv_, "%lld,%d,%.6g,%.6g,%.6g,%.6g,%.6g,%.3f\n", static_cast<long long>(s.step), s.adversarial ? 1 : 0, s.pixel_loss, s.content_loss,
-                   s.g_adversarial, s.g_loss, s.d_loss, seconds_);
+      std::fprintf(csv_, "%lld,%d,%.6g,%.6g,%.6g,%.6g,%.6g,%.3f\n", static_cast<long long>(s.step), s.adversarial ? 1 : 0, s.pixel_loss,
+                   s.content_loss, s.g_adversarial, s.g_loss, s.d_loss, seconds_);
       const double rate = static_cast<double>(s.step - first) / std::max(seconds_ - seconds_before, 1e-9);
       progress_.update(s.step == total, "%s step %lld/%lld  pixel %.4f  content %.4g  G adv %.3f  D %.3f  %.1f steps/s  ETA %s",
                        s.adversarial ? "SRGAN" : "SRResNet", static_cast<long long>(s.step), static_cast<long long>(total), s.pixel_loss,
-                       s.content_loss, s.g_adversarial, s.d_loss, rate, format_duration(static_cast<double>(total - s.step) / std::max(rate, 1e-9)).c_str());
+                       s.content_loss, s.g_adversarial, s.d_loss, rate,
+                       format_duration(static_cast<double>(total - s.step) / std::max(rate, 1e-9)).c_str());
       if (s.step % o_.checkpoint_every == 0) save_checkpoint();
     }
     progress_.break_line();
@@ -237,7 +238,8 @@ class Run {
     const ganpp::Checkpoint c = ganpp::Checkpoint::load(o_.resume);
     ganpp::Checkpoint mine;
     put_run(mine);
-    for (const char* key : {"run.task", "run.channels", "run.blocks", "run.d_channels", "run.batch", "run.seed", "run.pretrain_steps", "run.content", "run.lr"})
+    for (const char* key :
+         {"run.task", "run.channels", "run.blocks", "run.d_channels", "run.batch", "run.seed", "run.pretrain_steps", "run.content", "run.lr"})
       if (!c.has(key) || c.text(key) != mine.text(key))
         throw ganpp::argument_error(o_.resume + " was trained with " + std::string(key).substr(4) + " " + (c.has(key) ? c.text(key) : "(none)") +
                                     ", this run asks for " + mine.text(key));
@@ -247,19 +249,8 @@ class Run {
   }
 
   void open_csv() {
-    const std::string p = path("losses.csv");
-    std::vector<std::string> keep;
-    if (!o_.resume.empty()) {
-      std::ifstream in(p);
-      std::string line;
-      std::getline(in, line);
-      while (std::getline(in, line))
-        if (std::atoll(line.c_str()) <= trainer_.steps()) keep.push_back(line);
-    }
-    csv_ = std::fopen(p.c_str(), "w");
-    if (!csv_) throw ganpp::io_error("cannot write " + p);
-    std::fprintf(csv_, "step,adversarial,pixel_loss,content_loss,g_adversarial,g_loss,d_loss,seconds\n");
-    for (const auto& l : keep) std::fprintf(csv_, "%s\n", l.c_str());
+    csv_ = examples::open_csv(path("losses.csv"), "step,adversarial,pixel_loss,content_loss,g_adversarial,g_loss,d_loss,seconds",
+                              o_.resume.empty() ? -1 : static_cast<long long>(trainer_.steps()));
   }
 
   /// Upscales the first n test images with `g` (eval mode), 100 at a time, quantized to pixels.
@@ -331,8 +322,8 @@ class Run {
     j["task"] = task_.name;
     j["test_images"] = n;
     j["steps"] = trainer_.steps();
-    std::printf("%s test set, first %lld images:\n%-10s %8s %8s %10s %8s\n", task_.name.c_str(), static_cast<long long>(n), "method", "PSNR dB", "SSIM",
-                "accuracy", "FID");
+    std::printf("%s test set, first %lld images:\n%-10s %8s %8s %10s %8s\n", task_.name.c_str(), static_cast<long long>(n), "method", "PSNR dB",
+                "SSIM", "accuracy", "FID");
     for (const Row& r : rows) {
       std::printf("%-10s %8.2f %8.4f", r.method.c_str(), r.psnr, r.ssim);
       nlohmann::ordered_json jr;
@@ -365,12 +356,13 @@ class Run {
     const Index cols = static_cast<Index>(columns.size());
     Tensor<float> grid(ganpp::Shape{shown * cols, task_.channels, task_.side, task_.side});
     for (Index i = 0; i < shown; ++i)
-      for (Index k = 0; k < cols; ++k) std::copy(columns[k]->data() + i * per, columns[k]->data() + (i + 1) * per, grid.data() + (i * cols + k) * per);
+      for (Index k = 0; k < cols; ++k)
+        std::copy(columns[k]->data() + i * per, columns[k]->data() + (i + 1) * per, grid.data() + (i * cols + k) * per);
     ganpp::write_png_grid(path("grid.png"), grid, cols);
     write_report(rows, have_gan);
-    std::printf("done: %lld steps, %s of training. Outputs in %s: grid.png, metrics.json, %slosses.csv, srresnet.ganpp, checkpoint.ganpp, report.html\n",
-                static_cast<long long>(trainer_.steps()), format_duration(seconds_).c_str(), o_.out.c_str(),
-                task_.name == "mnist" ? "sr.idx3-ubyte, " : "");
+    std::printf(
+        "done: %lld steps, %s of training. Outputs in %s: grid.png, metrics.json, %slosses.csv, srresnet.ganpp, checkpoint.ganpp, report.html\n",
+        static_cast<long long>(trainer_.steps()), format_duration(seconds_).c_str(), o_.out.c_str(), task_.name == "mnist" ? "sr.idx3-ubyte, " : "");
   }
 
   void write_report(const std::vector<Row>& rows, bool have_gan) {
@@ -383,7 +375,8 @@ class Run {
       int adversarial = 0;
       double g_adv = 0;
       // d_real holds the pixel loss, d_fake the content loss: the chart helpers plot any LossRow field.
-      if (std::sscanf(line.c_str(), "%ld,%d,%lf,%lf,%lf,%lf,%lf,%lf", &r.step, &adversarial, &r.d_real, &r.d_fake, &g_adv, &r.g_loss, &r.d_loss, &r.seconds) == 8)
+      if (std::sscanf(line.c_str(), "%ld,%d,%lf,%lf,%lf,%lf,%lf,%lf", &r.step, &adversarial, &r.d_real, &r.d_fake, &g_adv, &r.g_loss, &r.d_loss,
+                      &r.seconds) == 8)
         losses.push_back(r);
     }
     std::ostringstream html;
@@ -391,8 +384,9 @@ class Run {
          << "</title><style>body{font-family:sans-serif;margin:2em;max-width:60em}img{image-rendering:pixelated;width:" << (have_gan ? 5 : 4) * 116
          << "px}td,th{padding:.2em .8em;text-align:right}</style></head><body><h1>ganpp-sr: " << task_.name << " " << task_.factor << "x</h1><p>"
          << o_.pretrain_steps << " SRResNet steps then " << o_.gan_steps << " SRGAN steps (content " << o_.content << ", adversarial weight "
-         << o_.adversarial_weight << "), batch " << o_.batch << ", generator " << o_.channels << " channels x " << o_.blocks << " blocks, seed " << o_.seed
-         << ", " << format_duration(seconds_) << " of training.</p><h2>Test set</h2><table><tr><th>method</th><th>PSNR (dB)</th><th>SSIM</th>"
+         << o_.adversarial_weight << "), batch " << o_.batch << ", generator " << o_.channels << " channels x " << o_.blocks << " blocks, seed "
+         << o_.seed << ", " << format_duration(seconds_)
+         << " of training.</p><h2>Test set</h2><table><tr><th>method</th><th>PSNR (dB)</th><th>SSIM</th>"
          << (classifier_ ? "<th>accuracy</th><th>FID</th>" : "") << "</tr>";
     char buf[200];
     for (const Row& r : rows) {
@@ -406,8 +400,12 @@ class Run {
     }
     html << "</table><h2>Losses</h2>";
     const std::vector<std::string> colors{"#d62728", "#1f77b4"};
-    html << examples::svg_chart("Generator", losses, {{"pixel loss", &examples::LossRow::d_real}, {"content loss", &examples::LossRow::d_fake}}, colors);
-    if (have_gan) html << "<br>" << examples::svg_chart("Adversarial phase", losses, {{"D loss", &examples::LossRow::d_loss}, {"G loss", &examples::LossRow::g_loss}}, colors);
+    html << examples::svg_chart("Generator", losses, {{"pixel loss", &examples::LossRow::d_real}, {"content loss", &examples::LossRow::d_fake}},
+                                colors);
+    if (have_gan)
+      html << "<br>"
+           << examples::svg_chart("Adversarial phase", losses, {{"D loss", &examples::LossRow::d_loss}, {"G loss", &examples::LossRow::g_loss}},
+                                  colors);
     std::ifstream png(path("grid.png"), std::ios::binary);
     const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(png)), std::istreambuf_iterator<char>());
     html << "<h2>Test images</h2><p>Columns: low resolution (enlarged) | bicubic | SRResNet | " << (have_gan ? "SRGAN | " : "")
@@ -455,7 +453,8 @@ int upscale(const Options& o) {
   examples::to_pixels(y, planar);
   const Index oh = 4 * h, ow = 4 * w;
   for (Index k = 0; k < image_channels; ++k)
-    for (Index p = 0; p < oh * ow; ++p) interleaved[static_cast<std::size_t>(p * image_channels + k)] = planar[static_cast<std::size_t>(k * oh * ow + p)];
+    for (Index p = 0; p < oh * ow; ++p)
+      interleaved[static_cast<std::size_t>(p * image_channels + k)] = planar[static_cast<std::size_t>(k * oh * ow + p)];
   examples::make_parent_folder(o.out);
   ganpp::write_png(o.out, static_cast<int>(ow), static_cast<int>(oh), static_cast<int>(image_channels), interleaved.data());
   std::printf("%s (%lldx%lld) -> %s (%lldx%lld) with %s (%s) in %.1f s\n", o.upscale.c_str(), static_cast<long long>(w), static_cast<long long>(h),
@@ -483,7 +482,8 @@ int main(int argc, char** argv) {
     if (o.pretrain_steps + o.gan_steps < 1) throw examples::UsageError("--pretrain-steps and --gan-steps are both 0: nothing to train");
     if (o.data.empty()) o.data = o.task == "mnist" ? "data/mnist" : "data/emoji";
     if (o.content.empty()) o.content = o.task == "mnist" ? "features" : "pixel";
-    if (o.content == "features" && o.task != "mnist") throw examples::UsageError("--content features needs --task mnist (the MNIST classifier's features)");
+    if (o.content == "features" && o.task != "mnist")
+      throw examples::UsageError("--content features needs --task mnist (the MNIST classifier's features)");
     if (o.out.empty()) o.out = "out/sr-" + o.task;
     examples::make_output_folder(o.out);
     sr::Task task = o.task == "mnist" ? sr::load_mnist_task(o.data) : sr::load_emoji(o.data);

@@ -27,7 +27,10 @@ using namespace torch::nn;
 using namespace torch_models;
 
 [[noreturn]] void usage_error(const std::string& msg) {
-  std::fprintf(stderr, "torch-bench: %s\nusage: torch-bench [--model mlp|dcgan|srgan|all] [--data MNIST_DIR] [--threads N] [--iters 50] [--warmup 10] [--batch 64, 16 for srgan]\n", msg.c_str());
+  std::fprintf(stderr,
+               "torch-bench: %s\nusage: torch-bench [--model mlp|dcgan|srgan|all] [--data MNIST_DIR] [--threads N] [--iters 50] [--warmup 10] "
+               "[--batch 64, 16 for srgan]\n",
+               msg.c_str());
   std::exit(2);
 }
 
@@ -67,22 +70,35 @@ long positive(const std::string& flag, const char* text) {
 // Adam 1e-4, betas (0.9, 0.999).
 void report(const std::string& model, std::vector<double>& ms, int threads, long batch, long iters);
 
-void run_srgan(const torch::Tensor& images, int threads, long batch, long iters, long warmup) {
-  torch::manual_seed(0);
-  SrResNet g(32, 8);
-  Sequential d = srgan_discriminator(32);
-  torch::optim::Adam g_opt(g->parameters(), torch::optim::AdamOptions(1e-4).betas({0.9, 0.999}));
-  torch::optim::Adam d_opt(d->parameters(), torch::optim::AdamOptions(1e-4).betas({0.9, 0.999}));
-  const int64_t count = images.size(0), per_epoch = count / batch;
-  const auto data = images.reshape({count, 1, 28, 28});
-  const auto ones = torch::ones({batch, 1}), zeros = torch::zeros({batch, 1});
+// Times warmup + iters calls of step(real), each real batch gathered from a fresh permutation of data (as a training
+// loop over MNIST does); returns the timed iterations' milliseconds.
+template <typename Step>
+std::vector<double> timed_loop(const torch::Tensor& data, long batch, long iters, long warmup, Step step) {
+  const int64_t count = data.size(0), per_epoch = count / batch;
+  if (per_epoch < 1) data_error("the data set has fewer images than one batch");
   torch::Tensor order;
   std::vector<double> ms;
   for (long i = 0; i < warmup + iters; ++i) {
     const auto t0 = std::chrono::steady_clock::now();
     const int64_t b = i % per_epoch;
     if (b == 0) order = torch::randperm(count);
-    const auto real = data.index_select(0, order.slice(0, b * batch, (b + 1) * batch));
+    step(data.index_select(0, order.slice(0, b * batch, (b + 1) * batch)));
+    const double dt = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    if (i >= warmup) ms.push_back(dt);
+  }
+  return ms;
+}
+
+
+void run_srgan(const torch::Tensor& images, int threads, long batch, long iters, long warmup) {
+  torch::manual_seed(0);
+  SrResNet g(32, 8);
+  Sequential d = srgan_discriminator(32);
+  torch::optim::Adam g_opt(g->parameters(), torch::optim::AdamOptions(1e-4).betas({0.9, 0.999}));
+  torch::optim::Adam d_opt(d->parameters(), torch::optim::AdamOptions(1e-4).betas({0.9, 0.999}));
+  const auto data = images.reshape({images.size(0), 1, 28, 28});
+  const auto ones = torch::ones({batch, 1}), zeros = torch::zeros({batch, 1});
+  std::vector<double> ms = timed_loop(data, batch, iters, warmup, [&](const torch::Tensor& real) {
     const auto fake = g->forward(torch::avg_pool2d(real, 4));
     d_opt.zero_grad();
     const auto d_real = d->forward(real);
@@ -95,9 +111,7 @@ void run_srgan(const torch::Tensor& images, int threads, long batch, long iters,
     const auto g_loss = content + 1e-3 * torch::binary_cross_entropy_with_logits(d->forward(fake), ones);
     g_loss.backward();
     g_opt.step();
-    const double dt = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    if (i >= warmup) ms.push_back(dt);
-  }
+  });
   report("srgan", ms, threads, batch, iters);
 }
 
@@ -108,19 +122,11 @@ void run(const std::string& model, const std::string& data_dir, int threads, lon
   Sequential d = mlp ? mlp_discriminator() : dcgan_discriminator();
   torch::optim::Adam g_opt(g->parameters(), torch::optim::AdamOptions(2e-4).betas({0.5, 0.999}));
   torch::optim::Adam d_opt(d->parameters(), torch::optim::AdamOptions(2e-4).betas({0.5, 0.999}));
-  // Batches gathered from a fresh permutation of the data set, as a training loop over MNIST does.
   const auto images = data_dir.empty() ? torch::rand({60000, 28, 28}) * 2 - 1 : read_mnist_images(data_dir);
-  const int64_t count = images.size(0), per_epoch = count / batch;
-  if (per_epoch < 1) data_error("the data set has fewer images than one batch");
+  const int64_t count = images.size(0);
   const auto data = mlp ? images.reshape({count, 784}) : images.reshape({count, 1, 28, 28});
-  torch::Tensor order;
   const auto ones = torch::ones({batch, 1}), zeros = torch::zeros({batch, 1});
-  std::vector<double> ms;
-  for (long i = 0; i < warmup + iters; ++i) {
-    const auto t0 = std::chrono::steady_clock::now();
-    const int64_t b = i % per_epoch;
-    if (b == 0) order = torch::randperm(count);
-    const auto real = data.index_select(0, order.slice(0, b * batch, (b + 1) * batch));
+  std::vector<double> ms = timed_loop(data, batch, iters, warmup, [&](const torch::Tensor& real) {
     const auto z = mlp ? torch::randn({batch, 100}) : torch::randn({batch, 100, 1, 1});
     const auto fake = g->forward(z);
     d_opt.zero_grad();
@@ -134,9 +140,7 @@ void run(const std::string& model, const std::string& data_dir, int threads, lon
     const auto g_loss = torch::binary_cross_entropy_with_logits(d->forward(fake).view({batch, 1}), ones);
     g_loss.backward();
     g_opt.step();
-    const double dt = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    if (i >= warmup) ms.push_back(dt);
-  }
+  });
   report(model, ms, threads, batch, iters);
 }
 

@@ -29,35 +29,9 @@
 #define STBI_NO_STDIO  // files are read here, so that errors name them
 #endif
 #endif
-#if defined(__clang__)
-#pragma clang diagnostic push
-#pragma clang diagnostic ignored "-Wmissing-field-initializers"
-#pragma clang diagnostic ignored "-Wunused-function"
-#pragma clang diagnostic ignored "-Wconversion"
-#pragma clang diagnostic ignored "-Wsign-conversion"
-#pragma clang diagnostic ignored "-Wold-style-cast"
-#pragma clang diagnostic ignored "-Wcast-qual"
-#pragma clang diagnostic ignored "-Wdouble-promotion"
-#pragma clang diagnostic ignored "-Wimplicit-fallthrough"
-#elif defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#pragma GCC diagnostic ignored "-Wunused-function"
-#pragma GCC diagnostic ignored "-Wunused-but-set-variable"
-#pragma GCC diagnostic ignored "-Wconversion"
-#pragma GCC diagnostic ignored "-Wsign-conversion"
-#pragma GCC diagnostic ignored "-Wold-style-cast"
-#pragma GCC diagnostic ignored "-Wcast-qual"
-#pragma GCC diagnostic ignored "-Wuseless-cast"
-#pragma GCC diagnostic ignored "-Wdouble-promotion"
-#pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
-#endif
 #include <stb_image.h>
-#if defined(__clang__)
-#pragma clang diagnostic pop
-#elif defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
+#include "../detail/stb_begin.hpp"
+#include "../detail/stb_end.hpp"
 #ifdef GANPP_STBI_OWN_IMPLEMENTATION_
 #undef STB_IMAGE_IMPLEMENTATION
 #undef GANPP_STBI_OWN_IMPLEMENTATION_
@@ -139,8 +113,7 @@ inline Image8 convert_channels(const Image8& img, int channels, std::uint8_t bac
       const double a = p[c - 1] / 255.0;
       for (double& v : rgb) v = a * v + (1 - a) * background;
     }
-    if (channels == 1)
-      out.pixels[i] = static_cast<std::uint8_t>(std::min(255.0, std::round(0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2])));
+    if (channels == 1) out.pixels[i] = static_cast<std::uint8_t>(std::min(255.0, std::round(0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2])));
     else
       for (int k = 0; k < 3; ++k) out.pixels[i * 3 + static_cast<std::size_t>(k)] = static_cast<std::uint8_t>(std::min(255.0, std::round(rgb[k])));
   }
