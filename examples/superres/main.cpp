@@ -44,7 +44,7 @@ namespace {
 struct Options {
   std::string task = "mnist", data, out, resume, classifier = mnist::kDefaultClassifierPath, content, upscale, checkpoint;
   long pretrain_steps = 2000, gan_steps = 2000, batch = 16, channels = 32, blocks = 8, d_channels = 32, eval = -1, checkpoint_every = 500, tile = 64;
-  double lr = 1e-4, content_weight = 1.0, adversarial_weight = 1e-3;
+  double lr = 1e-3, gan_lr = 1e-4, content_weight = 1.0, adversarial_weight = 1e-3;
   std::uint64_t seed = 0;
   int threads = 1;
 };
@@ -62,7 +62,9 @@ void add_options(CLI::App& app, Options& o) {
   app.add_option("--blocks", o.blocks, "the generator's residual blocks (the paper: 16)")->check(examples::integer_at_least(0, 64));
   app.add_option("--d-channels", o.d_channels, "channels of the discriminator's first convolution (the paper: 64)")
       ->check(examples::integer_at_least(1, 1024));
-  app.add_option("--lr", o.lr, "Adam's learning rate for both networks (betas 0.9, 0.999)")->check(examples::number_above(0, true));
+  app.add_option("--lr", o.lr, "Adam's learning rate in the SRResNet phase (betas 0.9, 0.999)")->check(examples::number_above(0, true));
+  app.add_option("--gan-lr", o.gan_lr, "Adam's learning rate for both networks in the SRGAN phase (the paper: 1e-4)")
+      ->check(examples::number_above(0, true));
   app.add_option("--content", o.content,
                  "the SRGAN phase's content loss: features (MSE between the MNIST classifier's 128x7x7 activations, mnist only) or pixel (MSE)")
       ->check(CLI::IsMember({"features", "pixel"}))
@@ -130,7 +132,7 @@ class Run {
       : o_(o), task_(std::move(task)), g_(ganpp::srresnet_generator<float>(sr::generator_options(task_.channels, o.channels, o.blocks, task_.factor)),
                                           ganpp::Shape{task_.channels, task_.low_side(), task_.low_side()}),
         d_(ganpp::srgan_discriminator<float>(sr::discriminator_options(task_, o.d_channels)), ganpp::Shape{task_.channels, task_.side, task_.side}),
-        g_opt_(g_.parameters(), {o.lr, 0.9, 0.999}), d_opt_(d_.parameters(), {o.lr, 0.9, 0.999}), trainer_(g_, g_opt_, trainer_options(o)),
+        g_opt_(g_.parameters(), {o.lr, 0.9, 0.999}), d_opt_(d_.parameters(), {o.gan_lr, 0.9, 0.999}), trainer_(g_, g_opt_, trainer_options(o)),
         loader_(task_.train, std::min<Index>(o.batch, task_.train.count), o.seed) {
     g_.reset_parameters(ganpp::Init::torch_default, o.seed * 2 + 1);
     d_.reset_parameters(ganpp::Init::torch_default, o.seed * 2 + 2);
@@ -170,6 +172,7 @@ class Run {
       if (trainer_.steps() == o_.pretrain_steps && !fs::exists(path("srresnet.ganpp"))) save_srresnet();
       if (!loader_.next(high, labels)) continue;
       ganpp::box_downsample(high, task_.factor, low);
+      g_opt_.set_learning_rate(trainer_.adversarial_phase() ? o_.gan_lr : o_.lr);
       const ganpp::SrStepStats s = trainer_.step(low, high);
       seconds_ = seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       std::fprintf(csv_, "%lld,%d,%.6g,%.6g,%.6g,%.6g,%.6g,%.3f\n", static_cast<long long>(s.step), s.adversarial ? 1 : 0, s.pixel_loss,
@@ -214,6 +217,7 @@ class Run {
     c.put_text("run.pretrain_steps", std::to_string(o_.pretrain_steps));
     c.put_text("run.content", o_.content);
     c.put_text("run.lr", std::to_string(o_.lr));
+    c.put_text("run.gan_lr", std::to_string(o_.gan_lr));
   }
 
   /// srresnet.ganpp: the generator at the end of the pixel phase, for the SRResNet row and --upscale.
@@ -238,8 +242,8 @@ class Run {
     const ganpp::Checkpoint c = ganpp::Checkpoint::load(o_.resume);
     ganpp::Checkpoint mine;
     put_run(mine);
-    for (const char* key :
-         {"run.task", "run.channels", "run.blocks", "run.d_channels", "run.batch", "run.seed", "run.pretrain_steps", "run.content", "run.lr"})
+    for (const char* key : {"run.task", "run.channels", "run.blocks", "run.d_channels", "run.batch", "run.seed", "run.pretrain_steps", "run.content",
+                            "run.lr", "run.gan_lr"})
       if (!c.has(key) || c.text(key) != mine.text(key))
         throw ganpp::argument_error(o_.resume + " was trained with " + std::string(key).substr(4) + " " + (c.has(key) ? c.text(key) : "(none)") +
                                     ", this run asks for " + mine.text(key));
