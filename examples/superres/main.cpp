@@ -153,6 +153,8 @@ class Run {
   int run() {
     const std::int64_t total = o_.pretrain_steps + o_.gan_steps;
     if (!o_.resume.empty()) resume();
+    // A run still before the end of its pixel phase writes srresnet.ganpp when it gets there: none from an earlier run.
+    if (trainer_.steps() < o_.pretrain_steps) fs::remove(path("srresnet.ganpp"));
     open_csv();
     const std::int64_t first = trainer_.steps();
     std::printf(
