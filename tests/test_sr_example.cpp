@@ -97,6 +97,13 @@ TEST_CASE("ganpp-sr --task mnist: outputs, the results table, exact resume and -
     CHECK(other.code == 1);
     CHECK_THAT(other.output, Catch::Contains("blocks 1") && Catch::Contains("asks for 2"));
   }
+  SECTION("a second run into the same folder evaluates its own SRResNet, not the first run's") {
+    const std::string first = test::read_bytes(out + "/srresnet.ganpp");
+    const Result again = run_sr(common + " --gan-steps 1 --seed 7 --out " + out, scratch);
+    INFO(again.output);
+    REQUIRE(again.code == 0);
+    CHECK(test::read_bytes(out + "/srresnet.ganpp") != first);
+  }
   SECTION("--upscale: a 19x13 RGBA image (of neither data set) becomes 76x52, tile by tile") {
     std::vector<std::uint8_t> px(19 * 13 * 4);
     for (std::size_t i = 0; i < px.size(); ++i) px[i] = static_cast<std::uint8_t>(i * 53 % 256);
