@@ -151,3 +151,42 @@ TEST_CASE("SrTrainer: bad inputs name the call and the shapes", "[superres][trai
   trainer.set_adversary(d, d_opt);
   CHECK_THROWS_WITH(trainer.load(c), Catch::Contains("no discriminator"));
 }
+
+TEST_CASE("SrTrainer's SRGAN step: the perceptual content loss, and the adversarial term reaching the generator", "[superres][trainer]") {
+  // A frozen feature network for the content loss: conv 1 -> 2 channels, 3x3, then ReLU.
+  Sequential<float> features;
+  features.emplace<Conv2d<float>>(ConvOptions(1, 2, 3).with_padding(1)).emplace<ReLU<float>>();
+  Rng init(8);
+  features.reset_parameters(Init::torch_default, init);
+  PerceptualLoss<float> content(features);
+  Rng data(4);
+  Tensor<float> high, low, grad;
+  stripes(data, 8, high, low);
+  auto first_adversarial_step = [&](double adversarial_weight, double* expected_content) {
+    Generator<float> g = tiny_generator(5);
+    Discriminator<float> d = tiny_discriminator(6);
+    Sgd<float> g_opt(g.parameters(), {0.1}), d_opt(d.parameters(), {0.1});
+    SrTrainerOptions o;
+    o.pretrain_steps = 0;
+    o.adversarial_weight = adversarial_weight;
+    SrTrainer<float> trainer(g, g_opt, o);
+    trainer.set_adversary(d, d_opt);
+    trainer.set_content_loss(&content);
+    if (expected_content) {  // the generator's output in train mode, before the step: what the step scores
+      g.train();
+      *expected_content = static_cast<double>(content.compute(g.forward(low), high, grad));
+    }
+    const SrStepStats s = trainer.step(low, high);
+    CHECK(s.adversarial);
+    CHECK(s.d_loss > 0);
+    CHECK(s.g_adversarial > 0);
+    CHECK(s.g_loss == Approx(s.content_loss + adversarial_weight * s.g_adversarial));
+    if (expected_content) CHECK(s.content_loss == Approx(*expected_content).epsilon(1e-6));
+    return flat(g.parameters());
+  };
+  double expected = 0;
+  const std::vector<float> with_adversary = first_adversarial_step(1.0, &expected);
+  const std::vector<float> without = first_adversarial_step(0.0, nullptr);
+  CHECK(expected > 0);
+  CHECK(with_adversary != without);
+}
