@@ -125,3 +125,110 @@ TEST_CASE("srresnet_generator: bad options and inputs", "[superres][errors]") {
   Sequential<float> g = srresnet_generator<float>(o);
   CHECK_THROWS_WITH(g.forward(Tensor<float>(Shape{1, 3, 7, 7})), Catch::Contains("Conv2d(1 -> 4, k9 s1 p4)") && Catch::Contains("(1, 3, 7, 7)"));
 }
+
+TEMPLATE_TEST_CASE("bicubic_upsample: hand-computed cases", "[superres]", float, double) {
+  using T = TestType;
+  // Keys' kernel with a = -0.75 at the four tap distances of a 2x upscaling, worked out by hand:
+  // w(0.25) = (1.25 * 0.25 - 2.25) * 0.25^2 + 1, w(0.75) likewise; w(1.25) = ((-0.75 * 1.25 + 3.75) * 1.25 - 6) * 1.25 + 3,
+  // w(1.75) likewise.
+  const double w025 = 0.87890625, w075 = 0.26171875, w125 = -0.10546875, w175 = -0.03515625;
+  REQUIRE(w025 + w075 + w125 + w175 == 1.0);
+  SECTION("a one-row impulse [0 1 0 0] by 2: output x samples source (x + 0.5) / 2 - 0.5, borders repeated") {
+    const Tensor<T> x(Shape{1, 1, 1, 4}, std::vector<T>{0, 1, 0, 0});
+    Tensor<T> y;
+    bicubic_upsample(x, 2, y);
+    REQUIRE(y.shape() == Shape{1, 1, 2, 8});
+    // Source positions -0.25, 0.25, ..., 3.25; the impulse at 1 lies at distances 1.25, 0.75, 0.25, 0.25, 0.75, 1.25,
+    // 1.75 and 2.25 (outside the kernel) from them. The single row is repeated above and below: both output rows equal.
+    const std::vector<double> expected{w125, w075, w025, w025, w075, w125, w175, 0};
+    for (Index r = 0; r < 2; ++r)
+      for (Index i = 0; i < 8; ++i) CHECK(static_cast<double>(y.at(0, 0, r, i)) == Approx(expected[static_cast<std::size_t>(i)]).margin(1e-7));
+  }
+  SECTION("the left border repeats the edge pixel: [1 0 0 0] gives w(0.75) + w(1.75) + w(0.25)... at x = 0") {
+    const Tensor<T> x(Shape{1, 1, 1, 4}, std::vector<T>{1, 0, 0, 0});
+    Tensor<T> y;
+    bicubic_upsample(x, 2, y);
+    // x = 0 samples -0.25: taps at -2, -1, 0, 1 with weights w(1.75), w(0.75), w(0.25), w(1.25); the first three read pixel 0.
+    CHECK(static_cast<double>(y.at(0, 0, 0, 0)) == Approx(w175 + w075 + w025).margin(1e-7));
+    CHECK(static_cast<double>(y.at(0, 0, 0, 1)) == Approx(w125 + w025).margin(1e-7));  // 0.25: taps -1, 0 read pixel 0
+  }
+  SECTION("separable: a 2-d impulse gives the outer product of the 1-d responses; constants stay constant") {
+    Tensor<T> x(Shape{1, 1, 4, 4}, T(0));
+    x.at(0, 0, 1, 2) = 1;
+    Tensor<T> y, row, col;
+    bicubic_upsample(x, 2, y);
+    Tensor<T> r(Shape{1, 1, 1, 4}, T(0)), c(Shape{1, 1, 4, 1}, T(0));
+    r.at(0, 0, 0, 2) = 1;
+    c.at(0, 0, 1, 0) = 1;
+    bicubic_upsample(r, 2, row);
+    bicubic_upsample(c, 2, col);
+    for (Index i = 0; i < 8; ++i)
+      for (Index j = 0; j < 8; ++j)
+        REQUIRE(static_cast<double>(y.at(0, 0, i, j)) == Approx(static_cast<double>(col.at(0, 0, i, 0)) * static_cast<double>(row.at(0, 0, 0, j))).margin(1e-6));
+    Tensor<T> flat(Shape{2, 3, 5, 3}, T(-0.4)), up;
+    bicubic_upsample(flat, 4, up);
+    REQUIRE(up.shape() == Shape{2, 3, 20, 12});
+    for (T v : up) REQUIRE(static_cast<double>(v) == Approx(-0.4).margin(1e-6));
+  }
+  SECTION("the kernel interpolates: at factor 3 the centre of each 3x3 block is its source pixel; factor 1 copies") {
+    Tensor<T> x(Shape{1, 2, 3, 4});
+    Rng rng(5);
+    rng.fill_uniform(x, -1, 1);
+    Tensor<T> y;
+    bicubic_upsample(x, 3, y);  // output 3i + 1 samples source (3i + 1.5) / 3 - 0.5 = i: weights w(1) = 0, w(0) = 1, w(1), w(2) = 0
+    for (Index c = 0; c < 2; ++c)
+      for (Index i = 0; i < 3; ++i)
+        for (Index j = 0; j < 4; ++j) CHECK(static_cast<double>(y.at(0, c, 3 * i + 1, 3 * j + 1)) == Approx(static_cast<double>(x.at(0, c, i, j))).margin(1e-6));
+    bicubic_upsample(x, 1, y);
+    CHECK(std::vector<T>(y.begin(), y.end()) == std::vector<T>(x.begin(), x.end()));
+  }
+}
+
+TEST_CASE("bicubic_upsample: bad shapes and factors name the function and the shape", "[superres][errors]") {
+  Tensor<float> out;
+  CHECK_THROWS_WITH(bicubic_upsample(Tensor<float>(Shape{2, 784}), 4, out), Catch::Contains("bicubic_upsample()") && Catch::Contains("(2, 784)"));
+  CHECK_THROWS_WITH(bicubic_upsample(Tensor<float>(Shape{1, 1, 4, 4}), 0, out), Catch::Contains("bicubic_upsample()") && Catch::Contains("factor"));
+  CHECK_THROWS_AS(bicubic_upsample(Tensor<float>(Shape{1, 1, 0, 4}), 2, out), shape_error);
+}
+
+TEST_CASE("srgan_discriminator: one logit per image for MNIST and emoji sizes", "[superres][layer]") {
+  SrDiscriminatorOptions o;
+  o.channels = 4;
+  o.stages = 2;
+  o.dense = 8;
+  Sequential<float> d = srgan_discriminator<float>(o);  // 28 -> 14 -> 7
+  CHECK(d.output_shape(Shape{3, 1, 28, 28}) == Shape{3, 1});
+  o.image_channels = 3;
+  o.image_size = 64;
+  o.stages = 3;
+  Sequential<float> e = srgan_discriminator<float>(o);
+  CHECK(e.output_shape(Shape{2, 3, 64, 64}) == Shape{2, 1});
+  o.stages = 0;
+  CHECK_THROWS_WITH(srgan_discriminator<float>(o), Catch::Contains("srgan_discriminator()"));
+}
+
+TEST_CASE("upscale_tiled equals the whole image's forward pass with the receptive margin", "[superres]") {
+  SrResNetOptions o;
+  o.channels = 4;
+  o.residual_blocks = 2;
+  o.upscale = 2;
+  o.image_channels = 3;
+  Sequential<double> g = srresnet_generator<double>(o);
+  test::randomize(g, 11);
+  g.train(false);
+  const Tensor<double> image = test::random_tensor(Shape{1, 3, 23, 31}, 4);
+  Tensor<double> whole, tiled;
+  whole.assign(g.forward(image));
+  const Index margin = srresnet_receptive_margin(o);
+  upscale_tiled(g, image, 2, 8, margin, tiled);
+  REQUIRE(tiled.shape() == Shape{1, 3, 46, 62});
+  for (Index i = 0; i < whole.size(); ++i) REQUIRE(tiled[i] == Approx(whole[i]).margin(1e-12));
+  // One pixel less of margin shows: the margin is needed, not just sufficient.
+  upscale_tiled(g, image, 2, 8, margin - 1, tiled);
+  double worst = 0;
+  for (Index i = 0; i < whole.size(); ++i) worst = std::max(worst, std::abs(tiled[i] - whole[i]));
+  CHECK(worst > 1e-9);
+  CHECK_THROWS_WITH(upscale_tiled(g, test::random_tensor(Shape{2, 3, 8, 8}, 1), 2, 8, 1, tiled), Catch::Contains("upscale_tiled()") && Catch::Contains("(2, 3, 8, 8)"));
+  CHECK_THROWS_WITH(upscale_tiled(g, image, 4, 8, 1, tiled), Catch::Contains("upscale_tiled()"));
+  CHECK_THROWS_AS(upscale_tiled(g, image, 2, 0, 1, tiled), argument_error);
+}

@@ -3,6 +3,8 @@
 #include <ganpp/data/dataset.hpp>
 #include <ganpp/data/mnist.hpp>
 #include <ganpp/ganpp.hpp>
+#include <ganpp/sr_trainer.hpp>
+#include <ganpp/superres.hpp>
 
 #include "common/cli.hpp"
 #include "common/json.hpp"
@@ -63,6 +65,9 @@ struct GemmList {
   }
 };
 
+// ganpp-sr's default MNIST models, timed by --model srgan.
+constexpr Index kSrChannels = 32, kSrBlocks = 8, kSrDChannels = 32;
+
 GemmList iteration_gemms(const std::string& model, Index b) {
   GemmList l;
   if (model == "mlp") {
@@ -70,6 +75,19 @@ GemmList iteration_gemms(const std::string& model, Index b) {
     for (int i = 0; i < 4; ++i) l.linear(g[i][0], g[i][1], b, 1, 1, i == 0 ? 0 : 1);
     const Index d[][2] = {{784, 512}, {512, 256}, {256, 1}};
     for (int i = 0; i < 3; ++i) l.linear(d[i][0], d[i][1], b, 3, 2, i == 0 ? 1 : 3);
+  } else if (model == "srgan") {
+    // ganpp-sr's MNIST models (32 channels, 8 blocks; D 32 channels, 2 stages): G runs forward once (its output feeds
+    // D's step and its own), backward once; D as above. {in, out, kernel, output side}
+    const Index c = kSrChannels, dc = kSrDChannels;
+    l.conv(1, c, 9, 7, b, 1, 1, 0);
+    for (Index i = 0; i < 2 * kSrBlocks + 1; ++i) l.conv(c, c, 3, 7, b, 1, 1, 1);
+    l.conv(c, 4 * c, 3, 7, b, 1, 1, 1);
+    l.conv(c, 4 * c, 3, 14, b, 1, 1, 1);
+    l.conv(c, 1, 9, 28, b, 1, 1, 1);
+    const Index d[][4] = {{1, dc, 3, 28}, {dc, dc, 3, 14}, {dc, 2 * dc, 3, 14}, {2 * dc, 2 * dc, 3, 7}};
+    for (int i = 0; i < 4; ++i) l.conv(d[i][0], d[i][1], d[i][2], d[i][3], b, 3, 2, i == 0 ? 1 : 3);
+    l.linear(2 * dc * 49, 256, b, 3, 2, 3);
+    l.linear(256, 1, b, 3, 2, 3);
   } else {
     // {in channels, out channels, kernel, input side}
     const Index g[][4] = {{100, 256, 4, 1}, {256, 128, 3, 4}, {128, 64, 4, 7}, {64, 1, 4, 14}};
@@ -134,13 +152,58 @@ struct Result {
 
 /// With `mnist` set, every iteration gathers its real batch from a fresh permutation of MNIST's training images (as
 /// ganpp-mnist and the torch peers do); without it, every iteration reuses one random batch.
+/// The SRGAN iteration that --model srgan times: ganpp-sr's MNIST models in the adversarial phase, the real batch
+/// box-downsampled to 7x7 as the input, MSE content loss + 1e-3 x adversarial loss, Adam 1e-4 (0.9, 0.999).
+struct SrganStep {
+  ganpp::Generator<float> g;
+  ganpp::Discriminator<float> d;
+  ganpp::Adam<float> g_opt, d_opt;
+  ganpp::SrTrainer<float> trainer;
+  ganpp::Tensor<float> low;
+  SrganStep()
+      : g(ganpp::srresnet_generator<float>({1, kSrChannels, kSrBlocks, 4, true}), ganpp::Shape{1, 7, 7}),
+        d(ganpp::srgan_discriminator<float>({1, 28, kSrDChannels, 2, 256}), ganpp::Shape{1, 28, 28}),
+        g_opt(g.parameters(), {1e-4, 0.9, 0.999}),
+        d_opt(d.parameters(), {1e-4, 0.9, 0.999}),
+        trainer(g, g_opt, options()) {
+    g.reset_parameters(ganpp::Init::torch_default, 1);
+    d.reset_parameters(ganpp::Init::torch_default, 2);
+    trainer.set_adversary(d, d_opt);
+  }
+  static ganpp::SrTrainerOptions options() {
+    ganpp::SrTrainerOptions o;
+    o.pretrain_steps = 0;
+    return o;
+  }
+  const ganpp::Shape& input_shape() const { return d.input_shape(); }
+  void step(const ganpp::Tensor<float>& real) {
+    ganpp::box_downsample(real, 4, low);
+    trainer.step(low, real);
+  }
+};
+
+/// A GAN iteration through GanTrainer.
 template <typename G, typename D>
-Result run(const std::string& model, G g, D d, const ganpp::ImageDataset* mnist, Index batch, int threads, long iters, long warmup,
+struct GanStep {
+  G g;
+  D d;
+  ganpp::Adam<float> g_opt, d_opt;
+  ganpp::GanTrainer<float> trainer;
+  GanStep(G gen, D dis)
+      : g(std::move(gen)),
+        d(std::move(dis)),
+        g_opt(g.parameters(), {2e-4, 0.5, 0.999}),
+        d_opt(d.parameters(), {2e-4, 0.5, 0.999}),
+        trainer(g, d, g_opt, d_opt) {}
+  const ganpp::Shape& input_shape() const { return d.input_shape(); }
+  void step(const ganpp::Tensor<float>& real) { trainer.step(real); }
+};
+
+template <typename Step>
+Result run(const std::string& model, Step& it, const ganpp::ImageDataset* mnist, Index batch, int threads, long iters, long warmup,
            bool measure_peak) {
   ganpp::set_num_threads(threads);
-  ganpp::Adam<float> g_opt(g.parameters(), {2e-4, 0.5, 0.999}), d_opt(d.parameters(), {2e-4, 0.5, 0.999});
-  ganpp::GanTrainer<float> trainer(g, d, g_opt, d_opt);
-  ganpp::Tensor<float> real(d.input_shape().batched(batch));
+  ganpp::Tensor<float> real(it.input_shape().batched(batch));
   ganpp::Rng rng(1);
   rng.fill_uniform(real, -1, 1);
   std::unique_ptr<ganpp::BatchLoader<float>> loader;
@@ -150,7 +213,7 @@ Result run(const std::string& model, G g, D d, const ganpp::ImageDataset* mnist,
   for (long i = 0; i < warmup + iters; ++i) {
     const auto t0 = std::chrono::steady_clock::now();
     if (loader && !loader->next(real, labels)) loader->next(real, labels);  // false once per epoch, then a new one starts
-    trainer.step(real);
+    it.step(real);
     const double dt = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     if (i >= warmup) ms.push_back(dt);
   }
@@ -166,7 +229,7 @@ Result run(const std::string& model, G g, D d, const ganpp::ImageDataset* mnist,
 
 struct Options {
   std::string model = "all", data;
-  Index batch = 64;
+  Index batch = 0;  // 0: 64 for mlp and dcgan, 16 for srgan
   std::vector<int> threads{ganpp::num_threads()};
   long iters = 50, warmup = 5;
   bool json = false, peak = false;
@@ -204,14 +267,25 @@ int bench(const Options& o) {
   std::unique_ptr<ganpp::ImageDataset> train_set;
   if (!o.data.empty()) {
     train_set = std::make_unique<ganpp::ImageDataset>(ganpp::load_mnist(o.data, true));
-    if (train_set->count < o.batch) throw examples::UsageError("--batch " + std::to_string(o.batch) + " is larger than the data set");
+    if (train_set->count < std::max<Index>(o.batch, 64))
+      throw examples::UsageError("--batch " + std::to_string(o.batch) + " is larger than the data set");
   }
-  const std::vector<std::string> models = o.model == "all" ? std::vector<std::string>{"mlp", "dcgan"} : std::vector<std::string>{o.model};
+  const std::vector<std::string> models = o.model == "all" ? std::vector<std::string>{"mlp", "dcgan", "srgan"} : std::vector<std::string>{o.model};
   if (!o.json) print_header(o);
   for (int t : o.threads)
-    for (const auto& m : models)
-      print_result(o, m == "mlp" ? run(m, mnist::mlp_generator<float>(), mnist::mlp_discriminator<float>(), train_set.get(), o.batch, t, o.iters, o.warmup, o.peak)
-                                 : run(m, mnist::dcgan_generator<float>(), mnist::dcgan_discriminator<float>(), train_set.get(), o.batch, t, o.iters, o.warmup, o.peak));
+    for (const auto& m : models) {
+      const Index batch = o.batch > 0 ? o.batch : m == "srgan" ? 16 : 64;
+      if (m == "srgan") {
+        SrganStep it;
+        print_result(o, run(m, it, train_set.get(), batch, t, o.iters, o.warmup, o.peak));
+      } else if (m == "mlp") {
+        GanStep it(mnist::mlp_generator<float>(), mnist::mlp_discriminator<float>());
+        print_result(o, run(m, it, train_set.get(), batch, t, o.iters, o.warmup, o.peak));
+      } else {
+        GanStep it(mnist::dcgan_generator<float>(), mnist::dcgan_discriminator<float>());
+        print_result(o, run(m, it, train_set.get(), batch, t, o.iters, o.warmup, o.peak));
+      }
+    }
   return 0;
 }
 
@@ -224,9 +298,10 @@ int main(int argc, char** argv) {
                     "from MNIST's training images with --data (the folder ganpp-mnist uses), else on one random batch, and prints the\n"
                     "median and the 10th/90th percentiles of ms per iteration, images/s, GFLOP/s (the iteration's matrix-product FLOPs\n"
                     "over the median time) and peak RSS.");
-  app.add_option("--model", o.model, "mlp | dcgan | all")->check(CLI::IsMember({"mlp", "dcgan", "all"}));
+  app.add_option("--model", o.model, "mlp | dcgan | srgan (ganpp-sr's MNIST SRGAN iteration: content + adversarial) | all")
+      ->check(CLI::IsMember({"mlp", "dcgan", "srgan", "all"}));
   app.add_option("--data", o.data, "MNIST folder to gather the real batches from (default: one random batch)");
-  app.add_option("--batch", o.batch, "batch size")->check(examples::integer_at_least(1));
+  app.add_option("--batch", o.batch, "batch size (default 64; 16 for srgan, SRGAN's)")->check(examples::integer_at_least(1))->default_str("64 | 16");
   app.add_option("--threads", o.threads, "thread counts to time, comma-separated (default: the machine's cores)")
       ->delimiter(',')->check(examples::integer_at_least(1, 1024))->default_str("cores");
   app.add_option("--iters", o.iters, "timed iterations")->check(examples::integer_at_least(1));

@@ -6,8 +6,11 @@
 #include <ganpp/io/atomic_file.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
+#include <vector>
 
 namespace examples {
 
@@ -35,6 +38,26 @@ inline void make_parent_folder(const std::string& file) {
 /// @throws ganpp::io_error naming the file.
 inline void write_file(const std::string& path, const std::string& text) {
   ganpp::write_file_atomically(path, [&](ganpp::AtomicFileSink& out) { out.write(text); }, "examples::write_file");
+}
+
+/// Opens a per-step CSV log for writing, with `header` as its first line. For a resumed run (`resumed_at` >= 0) the
+/// rows of the existing file whose first field (the step) is at most `resumed_at` are kept, so that the log matches
+/// the checkpoint; a fresh run (`resumed_at` < 0) starts an empty file.
+/// @throws ganpp::io_error naming the file when it cannot be written.
+inline std::FILE* open_csv(const std::string& path, const std::string& header, long long resumed_at) {
+  std::vector<std::string> keep;
+  if (resumed_at >= 0) {
+    std::ifstream in(path);
+    std::string line;
+    std::getline(in, line);
+    while (std::getline(in, line))
+      if (std::atoll(line.c_str()) <= resumed_at) keep.push_back(line);
+  }
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  if (!f) throw ganpp::io_error("cannot write " + path);
+  std::fprintf(f, "%s\n", header.c_str());
+  for (const auto& l : keep) std::fprintf(f, "%s\n", l.c_str());
+  return f;
 }
 
 }  // namespace examples

@@ -301,22 +301,11 @@ class Run {
   /// A CSV file of the run (losses.csv, metrics.csv): fresh for a new run; for a resumed run, the rows up to the
   /// checkpoint's step are kept.
   std::FILE* open_csv(const std::string& name, const char* header) {
-    const std::string p = path(name);
-    std::vector<std::string> keep;
-    if (!o_.resume.empty()) {
-      std::ifstream in(p);
-      std::string line;
-      std::getline(in, line);  // header
-      while (std::getline(in, line))
-        if (std::atoll(line.c_str()) <= trainer_.steps()) keep.push_back(line);
-    }
-    std::FILE* f = std::fopen(p.c_str(), "w");
-    if (!f) throw ganpp::io_error("cannot write " + p);
-    std::fprintf(f, "%s\n", header);
-    for (const auto& l : keep) std::fprintf(f, "%s\n", l.c_str());
+    std::FILE* f = examples::open_csv(path(name), header, o_.resume.empty() ? -1 : static_cast<long long>(trainer_.steps()));
     std::fflush(f);
     return f;
   }
+
 
   /// Loads the evaluation classifier when there is one (or says once what to run to get it) and opens metrics.csv.
   void start_monitor() {

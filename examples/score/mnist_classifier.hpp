@@ -62,6 +62,8 @@ class Classifier {
   const ganpp::Tensor<float>& features(const ganpp::Tensor<float>& x) { return features_.forward(x); }
   const ganpp::Tensor<float>& logits(const ganpp::Tensor<float>& features) { return head_.forward(features); }
   void backward(const ganpp::Tensor<float>& grad_logits) { features_.backward(head_.backward(grad_logits)); }
+  /// The feature network itself, e.g. as the frozen network of a ganpp::PerceptualLoss (ganpp-sr's content loss).
+  ganpp::Sequential<float>& feature_net() { return features_; }
 
   /// Prints each layer's forward and backward time per training batch of 64 images, averaged over `batches` batches
   /// after 3 untimed ones. Times are CPU time of the calling thread, so run it on one thread: then they hardly depend

@@ -3,6 +3,7 @@
 // one D step (real batch, detached fake batch) then one G step (the same fake batch re-scored by the updated D),
 // Adam lr 2e-4 betas (0.5, 0.999), BCE-with-logits, z ~ N(0, 1)^100, real batches gathered from a fresh permutation
 // of MNIST's training images scaled to [-1, 1] (--data DIR), or of a random set of the same size without it.
+// --model srgan: ganpp-sr's MNIST SRGAN iteration instead (see run_srgan()).
 // Prints one JSON line per model with ganpp-bench's keys, so scripts/compare-torch.sh can put them side by side.
 #include "torch_models.hpp"
 
@@ -26,7 +27,10 @@ using namespace torch::nn;
 using namespace torch_models;
 
 [[noreturn]] void usage_error(const std::string& msg) {
-  std::fprintf(stderr, "torch-bench: %s\nusage: torch-bench [--model mlp|dcgan|all] [--data MNIST_DIR] [--threads N] [--iters 50] [--warmup 10] [--batch 64]\n", msg.c_str());
+  std::fprintf(stderr,
+               "torch-bench: %s\nusage: torch-bench [--model mlp|dcgan|srgan|all] [--data MNIST_DIR] [--threads N] [--iters 50] [--warmup 10] "
+               "[--batch 64, 16 for srgan]\n",
+               msg.c_str());
   std::exit(2);
 }
 
@@ -61,6 +65,56 @@ long positive(const std::string& flag, const char* text) {
   return v;
 }
 
+// ganpp-bench --model srgan's iteration: the real batch box-downsampled to 7x7 (avg_pool2d(4), ganpp::box_downsample),
+// G's output; D's step on the real and the detached output; G's step on MSE(output, real) + 1e-3 x BCE(D(output), 1).
+// Adam 1e-4, betas (0.9, 0.999).
+void report(const std::string& model, std::vector<double>& ms, int threads, long batch, long iters);
+
+// Times warmup + iters calls of step(real), each real batch gathered from a fresh permutation of data (as a training
+// loop over MNIST does); returns the timed iterations' milliseconds.
+template <typename Step>
+std::vector<double> timed_loop(const torch::Tensor& data, long batch, long iters, long warmup, Step step) {
+  const int64_t count = data.size(0), per_epoch = count / batch;
+  if (per_epoch < 1) data_error("the data set has fewer images than one batch");
+  torch::Tensor order;
+  std::vector<double> ms;
+  for (long i = 0; i < warmup + iters; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const int64_t b = i % per_epoch;
+    if (b == 0) order = torch::randperm(count);
+    step(data.index_select(0, order.slice(0, b * batch, (b + 1) * batch)));
+    const double dt = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    if (i >= warmup) ms.push_back(dt);
+  }
+  return ms;
+}
+
+
+void run_srgan(const torch::Tensor& images, int threads, long batch, long iters, long warmup) {
+  torch::manual_seed(0);
+  SrResNet g(32, 8);
+  Sequential d = srgan_discriminator(32);
+  torch::optim::Adam g_opt(g->parameters(), torch::optim::AdamOptions(1e-4).betas({0.9, 0.999}));
+  torch::optim::Adam d_opt(d->parameters(), torch::optim::AdamOptions(1e-4).betas({0.9, 0.999}));
+  const auto data = images.reshape({images.size(0), 1, 28, 28});
+  const auto ones = torch::ones({batch, 1}), zeros = torch::zeros({batch, 1});
+  std::vector<double> ms = timed_loop(data, batch, iters, warmup, [&](const torch::Tensor& real) {
+    const auto fake = g->forward(torch::avg_pool2d(real, 4));
+    d_opt.zero_grad();
+    const auto d_real = d->forward(real);
+    const auto d_fake = d->forward(fake.detach());
+    const auto d_loss = torch::binary_cross_entropy_with_logits(d_real, ones) + torch::binary_cross_entropy_with_logits(d_fake, zeros);
+    d_loss.backward();
+    d_opt.step();
+    g_opt.zero_grad();
+    const auto content = torch::mse_loss(fake, real);
+    const auto g_loss = content + 1e-3 * torch::binary_cross_entropy_with_logits(d->forward(fake), ones);
+    g_loss.backward();
+    g_opt.step();
+  });
+  report("srgan", ms, threads, batch, iters);
+}
+
 void run(const std::string& model, const std::string& data_dir, int threads, long batch, long iters, long warmup) {
   torch::manual_seed(0);
   const bool mlp = model == "mlp";
@@ -68,19 +122,11 @@ void run(const std::string& model, const std::string& data_dir, int threads, lon
   Sequential d = mlp ? mlp_discriminator() : dcgan_discriminator();
   torch::optim::Adam g_opt(g->parameters(), torch::optim::AdamOptions(2e-4).betas({0.5, 0.999}));
   torch::optim::Adam d_opt(d->parameters(), torch::optim::AdamOptions(2e-4).betas({0.5, 0.999}));
-  // Batches gathered from a fresh permutation of the data set, as a training loop over MNIST does.
   const auto images = data_dir.empty() ? torch::rand({60000, 28, 28}) * 2 - 1 : read_mnist_images(data_dir);
-  const int64_t count = images.size(0), per_epoch = count / batch;
-  if (per_epoch < 1) data_error("the data set has fewer images than one batch");
+  const int64_t count = images.size(0);
   const auto data = mlp ? images.reshape({count, 784}) : images.reshape({count, 1, 28, 28});
-  torch::Tensor order;
   const auto ones = torch::ones({batch, 1}), zeros = torch::zeros({batch, 1});
-  std::vector<double> ms;
-  for (long i = 0; i < warmup + iters; ++i) {
-    const auto t0 = std::chrono::steady_clock::now();
-    const int64_t b = i % per_epoch;
-    if (b == 0) order = torch::randperm(count);
-    const auto real = data.index_select(0, order.slice(0, b * batch, (b + 1) * batch));
+  std::vector<double> ms = timed_loop(data, batch, iters, warmup, [&](const torch::Tensor& real) {
     const auto z = mlp ? torch::randn({batch, 100}) : torch::randn({batch, 100, 1, 1});
     const auto fake = g->forward(z);
     d_opt.zero_grad();
@@ -94,9 +140,11 @@ void run(const std::string& model, const std::string& data_dir, int threads, lon
     const auto g_loss = torch::binary_cross_entropy_with_logits(d->forward(fake).view({batch, 1}), ones);
     g_loss.backward();
     g_opt.step();
-    const double dt = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    if (i >= warmup) ms.push_back(dt);
-  }
+  });
+  report(model, ms, threads, batch, iters);
+}
+
+void report(const std::string& model, std::vector<double>& ms, int threads, long batch, long iters) {
   std::sort(ms.begin(), ms.end());
   const std::size_t n = ms.size();
   const double median = n % 2 ? ms[n / 2] : 0.5 * (ms[n / 2 - 1] + ms[n / 2]);
@@ -115,16 +163,16 @@ int main(int argc, char** argv) {
   std::vector<std::string> models{"mlp", "dcgan"};
   std::string data_dir;
   int threads = 2;
-  long iters = 50, warmup = 10, batch = 64;
+  long iters = 50, warmup = 10, batch = 0;  // 0: 64, or 16 for srgan
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (i + 1 >= argc) usage_error(a == "--help" ? "" : a + " needs a value");
     const char* v = argv[++i];
     if (a == "--model") {
       const std::string m = v;
-      if (m == "all") models = {"mlp", "dcgan"};
-      else if (m == "mlp" || m == "dcgan") models = {m};
-      else usage_error("--model must be mlp, dcgan or all, got '" + m + "'");
+      if (m == "all") models = {"mlp", "dcgan", "srgan"};
+      else if (m == "mlp" || m == "dcgan" || m == "srgan") models = {m};
+      else usage_error("--model must be mlp, dcgan, srgan or all, got '" + m + "'");
     } else if (a == "--data") {
       data_dir = v;
     } else if (a == "--threads") {
@@ -149,6 +197,13 @@ int main(int argc, char** argv) {
   // Debian's libtorch starts with one intra-op thread unless told otherwise.
   torch::set_num_threads(threads);
   torch::set_num_interop_threads(threads);
-  for (const auto& m : models) run(m, data_dir, threads, batch, iters, warmup);
+  for (const auto& m : models) {
+    if (m != "srgan") {
+      run(m, data_dir, threads, batch > 0 ? batch : 64, iters, warmup);
+      continue;
+    }
+    const auto images = data_dir.empty() ? torch::rand({60000, 28, 28}) * 2 - 1 : read_mnist_images(data_dir);
+    run_srgan(images, threads, batch > 0 ? batch : 16, iters, warmup);
+  }
   return 0;
 }

@@ -31,33 +31,9 @@
 #define STB_IMAGE_WRITE_STATIC
 #endif
 #endif
-// Third-party code: silence what -Wall -Wextra -Wpedantic (and stricter opt-in warnings) report in it.
-#if defined(__clang__)
-#pragma clang diagnostic push
-#pragma clang diagnostic ignored "-Wmissing-field-initializers"
-#pragma clang diagnostic ignored "-Wunused-function"
-#pragma clang diagnostic ignored "-Wconversion"
-#pragma clang diagnostic ignored "-Wsign-conversion"
-#pragma clang diagnostic ignored "-Wold-style-cast"
-#pragma clang diagnostic ignored "-Wcast-qual"
-#pragma clang diagnostic ignored "-Wdouble-promotion"
-#elif defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#pragma GCC diagnostic ignored "-Wunused-function"
-#pragma GCC diagnostic ignored "-Wconversion"
-#pragma GCC diagnostic ignored "-Wsign-conversion"
-#pragma GCC diagnostic ignored "-Wold-style-cast"
-#pragma GCC diagnostic ignored "-Wcast-qual"
-#pragma GCC diagnostic ignored "-Wuseless-cast"
-#pragma GCC diagnostic ignored "-Wdouble-promotion"
-#endif
+#include "../detail/stb_begin.hpp"
 #include <stb_image_write.h>
-#if defined(__clang__)
-#pragma clang diagnostic pop
-#elif defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
+#include "../detail/stb_end.hpp"
 #ifdef GANPP_STBIW_OWN_IMPLEMENTATION_
 #undef STB_IMAGE_WRITE_IMPLEMENTATION
 #undef GANPP_STBIW_OWN_IMPLEMENTATION_
