@@ -3,6 +3,7 @@
 #include "support.hpp"
 
 #include <ganpp/models/stylegan.hpp>
+#include <ganpp/stylegan_trainer.hpp>
 
 using namespace ganpp;
 using test::random_tensor;
@@ -273,4 +274,69 @@ TEST_CASE("stylegan: shape mistakes name the layer and both shapes", "[stylegan]
   StyleGanConfig bad = tiny_config();
   bad.channels = {};
   REQUIRE_THROWS_AS(StyleGenerator<float>(bad), argument_error);
+}
+
+namespace {
+
+// A tiny StyleGAN run: generator, discriminator, Adam (0, 0.99), EMA and trainer, all from fixed seeds.
+struct TinyRun {
+  StyleGenerator<float> g{tiny_config(), 1};
+  Discriminator<float> d{make_style_discriminator<float>(tiny_config()), Shape{1, 16, 16}};
+  Adam<float> g_opt{g.parameters(), {2e-3, 0.0, 0.99}};
+  Adam<float> d_opt{d.parameters(), {2e-3, 0.0, 0.99}};
+  ExponentialMovingAverage<float> ema{g.parameters(), 0.99};
+  StyleGanTrainer<float> trainer;
+  StyleGanState<float> state{g, d, g_opt, d_opt, trainer, &ema};
+  TinyRun() : trainer(g, d, g_opt, d_opt, options()) { trainer.set_ema(&ema); }
+  static StyleGanTrainerOptions options() {
+    StyleGanTrainerOptions o;
+    o.r1_interval = 2;  // R1 on every other step, so that a short run covers it
+    o.seed = 5;
+    return o;
+  }
+};
+
+Tensor<float> real_batch(std::int64_t step) { return random_tensor<float>(Shape{4, 1, 16, 16}, 100 + static_cast<std::uint64_t>(step), 0.5); }
+
+}  // namespace
+
+TEST_CASE("stylegan: training moves both players, w_avg and the EMA, with R1 on its lazy schedule", "[stylegan]") {
+  TinyRun run;
+  const std::vector<float> g0 = test::flat(run.g.parameters()), d0 = test::flat(run.d.parameters());
+  for (int i = 1; i <= 4; ++i) {
+    const StepStats s = run.trainer.step(real_batch(i));
+    REQUIRE(std::isfinite(s.d_loss));
+    REQUIRE(std::isfinite(s.g_loss));
+    REQUIRE((s.penalty > 0) == (i % 2 == 0));
+  }
+  REQUIRE(test::max_change(g0, test::flat(run.g.parameters())) > 0);
+  REQUIRE(test::max_change(d0, test::flat(run.d.parameters())) > 0);
+  REQUIRE(run.g.w_avg().array().abs().maxCoeff() > 0);
+  REQUIRE(run.ema.updates() == 4);
+  REQUIRE_THROWS_AS(run.trainer.step(Tensor<float>(Shape{4, 1, 8, 8})), shape_error);
+}
+
+TEST_CASE("stylegan: a run resumed from a checkpoint continues bit for bit", "[stylegan]") {
+  test::TempDir dir;
+  TinyRun straight;
+  for (int i = 1; i <= 3; ++i) straight.trainer.step(real_batch(i));
+  Checkpoint c;
+  straight.state.save(c);
+  c.save(dir.file("run.ckpt"));
+  for (int i = 4; i <= 5; ++i) straight.trainer.step(real_batch(i));
+
+  TinyRun resumed;
+  resumed.state.load(Checkpoint::load(dir.file("run.ckpt")));
+  REQUIRE(resumed.trainer.steps() == 3);
+  for (int i = 4; i <= 5; ++i) resumed.trainer.step(real_batch(i));
+  REQUIRE(test::flat(resumed.g.parameters()) == test::flat(straight.g.parameters()));
+  REQUIRE(test::flat(resumed.d.parameters()) == test::flat(straight.d.parameters()));
+  for (std::size_t i = 0; i < straight.ema.shadow().size(); ++i)
+    REQUIRE((resumed.ema.shadow()[i].array() == straight.ema.shadow()[i].array()).all());
+  REQUIRE((resumed.g.w_avg().array() == straight.g.w_avg().array()).all());
+
+  Checkpoint broken = Checkpoint::load(dir.file("run.ckpt"));
+  broken.put_text("ema.updates", "x");
+  TinyRun other;
+  REQUIRE_THROWS_WITH(other.state.load(broken), Catch::Contains("ema.updates"));
 }
