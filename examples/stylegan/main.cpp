@@ -14,6 +14,7 @@
 #include "common/pixels.hpp"
 #include "common/progress.hpp"
 #include "common/report.hpp"
+#include "stylegan/stylegan_model.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -34,7 +35,9 @@ using ganpp::Tensor;
 
 namespace {
 
-constexpr Index kSide = 32, kPad = 2;  // MNIST's 28x28 padded by 2 pixels of background on each side
+using stylegan::crop;
+using stylegan::kSide;
+using stylegan::pad;
 
 struct Options {
   std::string data, out = "out/stylegan", resume;
@@ -72,29 +75,7 @@ extern "C" void on_sigint(int) {
   std::signal(SIGINT, SIG_DFL);
 }
 
-ganpp::StyleGanConfig config(const Options& o) {
-  ganpp::StyleGanConfig c;
-  c.z_dim = c.w_dim = 64;
-  c.channels = {o.channels, o.channels, std::max<Index>(o.channels / 2, 1), std::max<Index>(o.channels / 2, 1)};
-  return c;
-}
-
-// (N, 1, 28, 28) in [-1, 1] -> (N, 1, 32, 32) with a background (-1) border.
-void pad(const Tensor<float>& x, Tensor<float>& out) {
-  out.resize(Shape{x.batch(), 1, kSide, kSide});
-  out.fill(-1.0f);
-  for (Index n = 0; n < x.batch(); ++n)
-    for (Index h = 0; h < 28; ++h)
-      for (Index w = 0; w < 28; ++w) out.at(n, 0, h + kPad, w + kPad) = x.at(n, 0, h, w);
-}
-
-// (N, 1, 32, 32) -> the centre (N, 1, 28, 28), where MNIST's digits are.
-void crop(const Tensor<float>& x, Tensor<float>& out) {
-  out.resize(Shape{x.batch(), 1, 28, 28});
-  for (Index n = 0; n < x.batch(); ++n)
-    for (Index h = 0; h < 28; ++h)
-      for (Index w = 0; w < 28; ++w) out.at(n, 0, h, w) = x.at(n, 0, h + kPad, w + kPad);
-}
+ganpp::StyleGanConfig config(const Options& o) { return stylegan::config(o.channels); }
 
 class Run {
  public:
@@ -118,7 +99,7 @@ class Run {
     first_step_ = trainer_.steps();
     std::printf("ganpp-stylegan: 32x32 StyleGAN2-lite (%ld channels, %lld style slots), %lld steps (%lld per epoch, batch %ld)%s, %d threads, seed %llu%s\n",
                 o_.channels, static_cast<long long>(g_.num_ws()), static_cast<long long>(total_), static_cast<long long>(per_epoch), o_.batch,
-                o_.minutes > 0 ? (" or " + std::to_string(o_.minutes) + " minutes").c_str() : "", o_.threads,
+                budget().c_str(), o_.threads,
                 static_cast<unsigned long long>(o_.seed), first_step_ ? (", resuming at step " + std::to_string(first_step_)).c_str() : "");
     std::fflush(stdout);
     std::signal(SIGINT, on_sigint);
@@ -155,6 +136,11 @@ class Run {
     t.seed = o.seed;
     t.r1_gamma = o.r1_gamma;
     return t;
+  }
+  std::string budget() const {
+    char text[64] = "";
+    if (o_.minutes > 0) std::snprintf(text, sizeof text, " or %g minutes", o_.minutes);
+    return text;
   }
   std::string path(const std::string& name) const { return (fs::path(o_.out) / name).string(); }
   static std::string grid_name(long long epoch) {
