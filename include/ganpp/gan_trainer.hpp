@@ -3,6 +3,7 @@
 /// GanTrainer: alternates discriminator and generator updates under a GanLoss and reports each step.
 #pragma once
 
+#include "adversarial.hpp"
 #include "ema.hpp"
 #include "gradient_sync.hpp"
 #include "losses.hpp"
@@ -87,7 +88,7 @@ class GanTrainer {
   /// @throws argument_error for invalid options, different class counts, or an optimizer bound to the wrong model.
   /// @throws shape_error when g's output shape differs from d's input shape.
   GanTrainer(Generator<Scalar>& g, Discriminator<Scalar>& d, Optimizer<Scalar>& g_opt, Optimizer<Scalar>& d_opt, TrainerOptions o = {})
-      : g_(g), d_(d), g_opt_(g_opt), d_opt_(d_opt), o_(o), loss_(o.loss, o.real_label), rng_(o.seed) {
+      : g_(g), d_(d), g_opt_(g_opt), d_opt_(d_opt), o_(o), rng_(o.seed), adv_(GanLoss<Scalar>(o.loss, o.real_label), adversarial_options(o), "GanTrainer::step()") {
     if (o.d_steps < 1) throw argument_error("GanTrainer::GanTrainer(): d_steps must be >= 1, got " + std::to_string(o.d_steps));
     if (o.weight_clip < 0) throw argument_error("GanTrainer::GanTrainer(): weight_clip must be >= 0");
     if (!(o.r1_gamma >= 0) || !(o.gp_lambda >= 0) || !(o.instance_noise >= 0) || o.instance_noise_steps < 0)
@@ -114,7 +115,10 @@ class GanTrainer {
   /// slice, and averages gradients and statistics through `sync` before each optimizer step. With WGAN-GP, each
   /// replica draws its interpolation weights from a stream of its own (seeded from the shared one and the rank), so
   /// that run is consistent across replicas but not equal to one process's. `sync` must outlive the trainer's use.
-  void set_gradient_sync(GradientSync<Scalar>* sync) { sync_ = sync; }
+  void set_gradient_sync(GradientSync<Scalar>* sync) {
+    sync_ = sync;
+    adv_.set_gradient_sync(sync);
+  }
 
   /// One training step on a batch of real samples (and their labels, for conditional models).
   StepStats step(const Tensor<Scalar>& real, const std::vector<int>* labels = nullptr) {
@@ -142,67 +146,14 @@ class GanTrainer {
 
     StepStats s;
     s.step = ++step_;
-    // Discriminator: real and fake batches backpropagated one after the other, gradients accumulating, which is
-    // the gradient of the summed loss with batch statistics taken per batch, as in the PyTorch recipe.
-    d_.set_frozen(false);
-    d_.set_input_grad(false);  // the fake batch is detached: no gradient flows to G here
-    d_opt_.zero_grad();
-    if (!loss_.relativistic()) {
-      const Tensor<Scalar>& real_logits = d_.forward(*real_in, labels);
-      const Scalar loss_real = loss_.discriminator_real(real_logits, grad_);
-      s.d_real = mean_sigmoid(real_logits);
-      d_.backward(grad_);
-      const Tensor<Scalar>& fake_logits = d_.forward(fake, labels);
-      const Scalar loss_fake = loss_.discriminator_fake(fake_logits, grad_);
-      s.d_fake = mean_sigmoid(fake_logits);
-      d_.backward(grad_);
-      s.d_loss = static_cast<double>(loss_real) + static_cast<double>(loss_fake);
-    } else {
-      // Both batches' logits first; the fake batch is backpropagated while its activations are current, then the
-      // real batch is run again for its own backward.
-      real_logits_.assign(d_.forward(*real_in, labels));
-      s.d_real = mean_sigmoid(real_logits_);
-      const Tensor<Scalar>& fake_logits = d_.forward(fake, labels);
-      s.d_fake = mean_sigmoid(fake_logits);
-      s.d_loss = static_cast<double>(loss_.discriminator_relativistic(real_logits_, fake_logits, grad_, grad2_));
-      d_.backward(grad2_);
-      d_.forward(*real_in, labels);
-      d_.backward(grad_);
-    }
-    if (o_.r1_gamma > 0) s.penalty += penalty_.r1(d_.net(), *real_in, o_.r1_gamma);
-    if (o_.gp_lambda > 0) {
-      if (sync_ != nullptr) {
-        // One draw from the shared stream, whatever the shard: the stream stays the same on every replica.
-        Rng own(rng_.next_u64() + 0x9E3779B97F4A7C15ull * static_cast<std::uint64_t>(sync_->rank() + 1));
-        s.penalty += penalty_.wgan_gp(d_.net(), *real_in, fake, o_.gp_lambda, own);
-      } else {
-        s.penalty += penalty_.wgan_gp(d_.net(), *real_in, fake, o_.gp_lambda, rng_);
-      }
-    }
-    s.d_loss += s.penalty;
-    if (sync_ != nullptr) {
-      double stats[4] = {s.d_loss, s.d_real, s.d_fake, s.penalty};
-      sync_->average(d_opt_, stats, 4);
-      s.d_loss = stats[0], s.d_real = stats[1], s.d_fake = stats[2], s.penalty = stats[3];
-    }
-    check_loss(s.d_loss, "discriminator loss");
-    check_update(d_opt_.step(), d_opt_, "discriminator");
-    if (o_.weight_clip > 0) clip(d_opt_, static_cast<Scalar>(o_.weight_clip));
+    const DiscriminatorStats ds = adv_.discriminator_step(d_, d_opt_, *real_in, fake, labels, rng_, step_);
+    s.d_loss = ds.loss, s.d_real = ds.real, s.d_fake = ds.fake, s.penalty = ds.penalty;
 
     if (step_ % o_.d_steps == 0) {
       // Generator: the same fake batch, re-scored by the updated discriminator, which is frozen.
-      d_.set_frozen(true);
-      d_.set_input_grad(true);
       g_opt_.zero_grad();
-      if (loss_.relativistic()) real_logits_.assign(d_.forward(*real_in, labels));  // the updated D's view of the reals
-      const Tensor<Scalar>& logits = d_.forward(fake, labels);
-      s.g_loss = static_cast<double>(loss_.relativistic() ? loss_.generator_relativistic(real_logits_, logits, grad2_, grad_)
-                                                          : loss_.generator(logits, grad_));
-      g_.backward(d_.backward(grad_));  // with instance noise, d(noisy fake)/d(fake) is the identity
-      d_.set_frozen(false);
-      if (sync_ != nullptr) sync_->average(g_opt_, &s.g_loss, 1);
-      check_loss(s.g_loss, "generator loss");
-      check_update(g_opt_.step(), g_opt_, "generator");
+      g_.backward(adv_.generator_term(d_, fake, labels, s.g_loss, real_in));  // with instance noise, d(noisy fake)/d(fake) is the identity
+      adv_.update(g_opt_, &s.g_loss, 1, "generator", step_);
       if (ema_ != nullptr) ema_->update();
       s.generator_updated = true;
       last_g_loss_ = s.g_loss;
@@ -243,7 +194,7 @@ class GanTrainer {
   /// The generator that draws the latent vectors (and noise); owned by the trainer, saved in checkpoints.
   Rng& rng() { return rng_; }
   /// The loss built from options().loss and options().real_label.
-  const GanLoss<Scalar>& loss() const { return loss_; }
+  const GanLoss<Scalar>& loss() const { return adv_.loss(); }
   /// The options given at construction.
   const TrainerOptions& options() const { return o_; }
   /// The instance noise's standard deviation at a 1-based step.
@@ -253,6 +204,14 @@ class GanTrainer {
   }
 
  private:
+  static AdversarialOptions adversarial_options(const TrainerOptions& o) {
+    AdversarialOptions a;
+    a.check_finite = o.check_finite;
+    a.r1_gamma = o.r1_gamma;
+    a.gp_lambda = o.gp_lambda;
+    a.weight_clip = o.weight_clip;
+    return a;
+  }
   static void require_bound(Optimizer<Scalar>& opt, Model<Scalar>& m, const char* which) {
     std::set<const Tensor<Scalar>*> own;
     for (auto& p : m.parameters()) own.insert(p.value);
@@ -281,45 +240,18 @@ class GanTrainer {
     for (Index i = 0; i < x.size(); ++i) out[i] = x[i] + static_cast<Scalar>(sd * rng_.normal());
     for (Index i = 0; i < after; ++i) rng_.normal();
   }
-  static double mean_sigmoid(const Tensor<Scalar>& logits) {
-    double s = 0;
-    for (Scalar v : logits) s += static_cast<double>(sigmoid(v));
-    return s / static_cast<double>(logits.size());
-  }
-  // Checked before the update, so a non-finite loss leaves the parameters as they were.
-  void check_loss(double loss, const char* what) const {
-    if (o_.check_finite && !std::isfinite(loss))
-      throw divergence_error("GanTrainer::step(): " + std::string(what) + " is " + std::to_string(loss) + " at step " + std::to_string(step_));
-  }
-  // The optimizer reports whether its parameters are still finite (checked inside the update, where it is nearly
-  // free); a non-finite gradient shows up there. The slow search for the culprit runs only on failure.
-  void check_update(bool finite, Optimizer<Scalar>& opt, const char* which) const {
-    if (!o_.check_finite || finite) return;
-    std::string culprit = "?";
-    for (auto& p : opt.parameters())
-      if (!p.grad->all_finite() || !p.value->all_finite()) {
-        culprit = p.name + (p.grad->all_finite() ? "" : " (its gradient is not finite)");
-        break;
-      }
-    throw divergence_error("GanTrainer::step(): the " + std::string(which) + "'s update made parameter " + culprit + " non-finite at step " +
-                           std::to_string(step_));
-  }
-  static void clip(Optimizer<Scalar>& opt, Scalar c) {
-    for (auto& p : opt.parameters()) p.value->array() = p.value->array().max(-c).min(c);
-  }
 
   Generator<Scalar>& g_;
   Discriminator<Scalar>& d_;
   Optimizer<Scalar>& g_opt_;
   Optimizer<Scalar>& d_opt_;
   TrainerOptions o_;
-  GanLoss<Scalar> loss_;
   Rng rng_;
+  AdversarialSteps<Scalar> adv_;
   std::int64_t step_ = 0;
   double last_g_loss_ = 0;
-  Tensor<Scalar> z_, grad_, batch_;
-  Tensor<Scalar> grad2_, real_logits_, noisy_real_, noisy_fake_;  // used only by the options that need them
-  GradientPenalty<Scalar> penalty_;
+  Tensor<Scalar> z_, batch_;
+  Tensor<Scalar> noisy_real_, noisy_fake_;  // used only with instance noise
   ExponentialMovingAverage<Scalar>* ema_ = nullptr;
   GradientSync<Scalar>* sync_ = nullptr;
   Tensor<Scalar> z_global_;  // the global batch's latents, on a replica

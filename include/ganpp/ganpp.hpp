@@ -9,6 +9,7 @@
 #include "config.hpp"
 #include "ema.hpp"
 #include "error.hpp"
+#include "adversarial.hpp"
 #include "gan_trainer.hpp"
 #include "gradient_check.hpp"
 #include "init.hpp"
