@@ -4,6 +4,7 @@
 /// lazy R1, style mixing regularisation, EMA generator, tracked w_avg); StyleGanState saves and restores a run.
 #pragma once
 
+#include "adversarial.hpp"
 #include "checkpoint.hpp"
 #include "ema.hpp"
 #include "gan_trainer.hpp"
@@ -36,7 +37,7 @@ struct StyleGanTrainerOptions {
 /// Trains a StyleGenerator against a Discriminator (e.g. make_style_discriminator()) with the non-saturating loss.
 ///
 /// One step: D update on the real batch and a generated batch (styles drawn with mixing), plus lazy R1 every
-/// r1_interval steps; then a G update on a fresh generated batch through D frozen: D's input gradient goes back
+/// r1_interval steps, by AdversarialSteps (ganpp/adversarial.hpp, the D step GanTrainer uses); then a G update on a fresh generated batch through D frozen: D's input gradient goes back
 /// through the synthesis network to dLoss/dws, each slot's gradient is routed to the w it came from, and from there
 /// through the mapping network. After each G update the EMA (when set) and w_avg move.
 template <typename Scalar = float>
@@ -51,7 +52,8 @@ class StyleGanTrainer {
   /// @throws argument_error for invalid options or an optimizer bound to the wrong model; shape_error when d does not
   /// take g's images.
   StyleGanTrainer(StyleGenerator<Scalar>& g, Discriminator<Scalar>& d, Optimizer<Scalar>& g_opt, Optimizer<Scalar>& d_opt, StyleGanTrainerOptions o = {})
-      : g_(g), d_(d), g_opt_(g_opt), d_opt_(d_opt), o_(o), loss_(LossKind::non_saturating), rng_(o.seed) {
+      : g_(g), d_(d), g_opt_(g_opt), d_opt_(d_opt), o_(o), plain_(GanLoss<Scalar>(LossKind::non_saturating), {o.check_finite}, "StyleGanTrainer::step()"),
+        with_r1_(GanLoss<Scalar>(LossKind::non_saturating), {o.check_finite, r1_weight(o)}, "StyleGanTrainer::step()"), rng_(o.seed) {
     if (!(o.r1_gamma >= 0) || o.r1_interval < 1 || !(o.mixing_prob >= 0 && o.mixing_prob <= 1) || !(o.w_avg_beta >= 0 && o.w_avg_beta < 1))
       throw argument_error("StyleGanTrainer::StyleGanTrainer(): need r1_gamma >= 0, r1_interval >= 1, mixing_prob in [0, 1] and w_avg_beta in [0, 1)");
     const Index r = g.config().resolution();
@@ -79,38 +81,21 @@ class StyleGanTrainer {
     g_.synthesis().set_noise_mode(NoiseMode::random);
     d_.train();
 
-    // Discriminator.
+    // Discriminator: AdversarialSteps' update, with R1 (gamma * r1_interval) on every r1_interval-th step.
     draw_styles(n);
     fake_.assign(g_.synthesize(ws_));
-    d_.set_frozen(false);
-    d_.set_input_grad(false);
-    d_opt_.zero_grad();
-    const Tensor<Scalar>& real_logits = d_.forward(real);
-    s.d_real = mean_sigmoid(real_logits);
-    const double loss_real = static_cast<double>(loss_.discriminator_real(real_logits, grad_));
-    d_.backward(grad_);
-    const Tensor<Scalar>& fake_logits = d_.forward(fake_);
-    s.d_fake = mean_sigmoid(fake_logits);
-    const double loss_fake = static_cast<double>(loss_.discriminator_fake(fake_logits, grad_));
-    d_.backward(grad_);
-    if (o_.r1_gamma > 0 && step_ % o_.r1_interval == 0) s.penalty = penalty_.r1(d_.net(), real, o_.r1_gamma * o_.r1_interval);
-    s.d_loss = loss_real + loss_fake + s.penalty;
-    check(std::isfinite(s.d_loss), "discriminator loss");
-    check(d_opt_.step(), "discriminator parameters");
+    AdversarialSteps<Scalar>& d_step = o_.r1_gamma > 0 && step_ % o_.r1_interval == 0 ? with_r1_ : plain_;
+    const DiscriminatorStats ds = d_step.discriminator_step(d_, d_opt_, real, fake_, nullptr, rng_, step_);
+    s.d_loss = ds.loss, s.d_real = ds.real, s.d_fake = ds.fake, s.penalty = ds.penalty;
 
-    // Generator.
-    d_.set_frozen(true);
-    d_.set_input_grad(true);
+    // Generator: the adversarial term through D frozen, then back through the synthesis network to dLoss/dws,
+    // routed to the w's and through the mapping network.
     g_opt_.zero_grad();
     draw_styles(n);
-    const Tensor<Scalar>& logits = d_.forward(g_.synthesize(ws_));
-    s.g_loss = static_cast<double>(loss_.generator(logits, grad_));
-    const Tensor<Scalar>& grad_ws = g_.synthesis().backward(d_.backward(grad_));
-    route_to_w(grad_ws, n);
+    const Tensor<Scalar>& grad_image = plain_.generator_term(d_, g_.synthesize(ws_), nullptr, s.g_loss);
+    route_to_w(g_.synthesis().backward(grad_image), n);
     g_.mapping().backward(grad_w_);
-    d_.set_frozen(false);
-    check(std::isfinite(s.g_loss), "generator loss");
-    check(g_opt_.step(), "generator parameters");
+    plain_.update(g_opt_, &s.g_loss, 1, "generator", step_);
     if (ema_ != nullptr) ema_->update();
     first_.resize(Shape{n, g_.config().w_dim});
     std::copy(w_.data(), w_.data() + first_.size(), first_.data());
@@ -142,15 +127,7 @@ class StyleGanTrainer {
         throw argument_error(std::string("StyleGanTrainer::StyleGanTrainer(): the ") + which + " optimizer holds parameter " + p.name +
                              " that is not the " + which + "'s");
   }
-  void check(bool ok, const char* what) const {
-    if (o_.check_finite && !ok)
-      throw divergence_error("StyleGanTrainer::step(): " + std::string(what) + " not finite at step " + std::to_string(step_));
-  }
-  static double mean_sigmoid(const Tensor<Scalar>& logits) {
-    double sum = 0;
-    for (Scalar v : logits) sum += 1.0 / (1.0 + std::exp(-static_cast<double>(v)));
-    return sum / static_cast<double>(logits.size());
-  }
+  static double r1_weight(const StyleGanTrainerOptions& o) { return o.r1_gamma > 0 && o.r1_interval >= 1 ? o.r1_gamma * o.r1_interval : 0.0; }
   // 2N latents, w = mapping(z); sample b takes w[b] before its crossover slot and w[N + b] from there (crossover L,
   // i.e. no mixing, with probability 1 - mixing_prob).
   void draw_styles(Index n) {
@@ -184,13 +161,12 @@ class StyleGanTrainer {
   Optimizer<Scalar>& g_opt_;
   Optimizer<Scalar>& d_opt_;
   StyleGanTrainerOptions o_;
-  GanLoss<Scalar> loss_;
-  GradientPenalty<Scalar> penalty_;
+  AdversarialSteps<Scalar> plain_, with_r1_;  // the shared D update and G term, without and with R1
   Rng rng_;
   ExponentialMovingAverage<Scalar>* ema_ = nullptr;
   std::int64_t step_ = 0;
   std::vector<Index> crossover_;
-  Tensor<Scalar> z_, w_, first_, second_, ws_, fake_, grad_, grad_w_;
+  Tensor<Scalar> z_, w_, first_, second_, ws_, fake_, grad_w_;
 };
 
 /// Everything a StyleGanTrainer run needs to continue exactly: both models (the generator's parameters, w_avg and
