@@ -5,10 +5,12 @@
 #include <ganpp/ganpp.hpp>
 #include <ganpp/sr_trainer.hpp>
 #include <ganpp/superres.hpp>
+#include <ganpp/stylegan_trainer.hpp>
 
 #include "common/cli.hpp"
 #include "common/json.hpp"
 #include "mnist/mnist_models.hpp"
+#include "stylegan/stylegan_model.hpp"
 
 #include <sys/resource.h>
 
@@ -150,6 +152,24 @@ struct Result {
   Peak peak{0, 0};
 };
 
+/// Times `iteration` warmup + iters times and summarises the last iters: median, 10th and 90th percentiles, images/s,
+/// GFLOP/s from `flops` per iteration, peak RSS.
+template <typename Iteration>
+Result time_iterations(const std::string& model, int threads, Index batch, long iters, long warmup, double flops, Iteration iteration) {
+  std::vector<double> ms;
+  for (long i = 0; i < warmup + iters; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    iteration();
+    const double dt = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    if (i >= warmup) ms.push_back(dt);
+  }
+  std::sort(ms.begin(), ms.end());
+  auto pct = [&](double q) { return ms[static_cast<std::size_t>(q * static_cast<double>(ms.size() - 1) + 0.5)]; };
+  const double med = ms.size() % 2 ? ms[ms.size() / 2] : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]);
+  return Result{model, threads, batch, iters, med, pct(0.1), pct(0.9), static_cast<double>(batch) / (med / 1e3),
+                flops / (med / 1e3) / 1e9, peak_rss_mb(), flops / 1e9};
+}
+
 /// With `mnist` set, every iteration gathers its real batch from a fresh permutation of MNIST's training images (as
 /// ganpp-mnist and the torch peers do); without it, every iteration reuses one random batch.
 /// The SRGAN iteration that --model srgan times: ganpp-sr's MNIST models in the adversarial phase, the real batch
@@ -209,22 +229,41 @@ Result run(const std::string& model, Step& it, const ganpp::ImageDataset* mnist,
   std::unique_ptr<ganpp::BatchLoader<float>> loader;
   if (mnist) loader = std::make_unique<ganpp::BatchLoader<float>>(*mnist, batch, 1, model == "mlp");
   std::vector<int> labels;
-  std::vector<double> ms;
-  for (long i = 0; i < warmup + iters; ++i) {
-    const auto t0 = std::chrono::steady_clock::now();
+  const GemmList gemms = iteration_gemms(model, batch);
+  Result r = time_iterations(model, threads, batch, iters, warmup, gemms.flops(), [&] {
     if (loader && !loader->next(real, labels)) loader->next(real, labels);  // false once per epoch, then a new one starts
     it.step(real);
-    const double dt = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    if (i >= warmup) ms.push_back(dt);
-  }
-  std::sort(ms.begin(), ms.end());
-  auto pct = [&](double q) { return ms[static_cast<std::size_t>(q * static_cast<double>(ms.size() - 1) + 0.5)]; };
-  const double med = ms.size() % 2 ? ms[ms.size() / 2] : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]);
-  const GemmList gemms = iteration_gemms(model, batch);
-  Result r{model, threads, batch, iters, med, pct(0.1), pct(0.9), static_cast<double>(batch) / (med / 1e3),
-           gemms.flops() / (med / 1e3) / 1e9, peak_rss_mb(), gemms.flops() / 1e9};
+  });
   if (measure_peak) r.peak = gemm_peak(gemms);
   return r;
+}
+
+/// One StyleGanTrainer::step per iteration (ganpp-stylegan's model and recipe, --channels 32), on MNIST padded to
+/// 32x32 or one random batch; examples/bench/torch/stylegan_bench.py is its PyTorch peer. The GFLOP/s column is 0:
+/// the iteration's products are not listed.
+Result run_stylegan(const ganpp::ImageDataset* mnist, Index batch, int threads, long iters, long warmup) {
+  ganpp::set_num_threads(threads);
+  const ganpp::StyleGanConfig c = stylegan::config(32);
+  ganpp::StyleGenerator<float> g(c, 1);
+  ganpp::Discriminator<float> d(ganpp::make_style_discriminator<float>(c), ganpp::Shape{1, stylegan::kSide, stylegan::kSide});
+  ganpp::Adam<float> g_opt(g.parameters(), {2e-3, 0.0, 0.99}), d_opt(d.parameters(), {2e-3, 0.0, 0.99});
+  ganpp::ExponentialMovingAverage<float> ema(g.parameters(), 0.999);
+  ganpp::StyleGanTrainer<float> trainer(g, d, g_opt, d_opt);
+  trainer.set_ema(&ema);
+  ganpp::Tensor<float> batch28(ganpp::Shape{batch, 1, 28, 28}), real;
+  ganpp::Rng rng(1);
+  rng.fill_uniform(batch28, -1, 1);
+  stylegan::pad(batch28, real);
+  std::unique_ptr<ganpp::BatchLoader<float>> loader;
+  if (mnist) loader = std::make_unique<ganpp::BatchLoader<float>>(*mnist, batch, 1);
+  std::vector<int> labels;
+  return time_iterations("stylegan", threads, batch, iters, warmup, 0.0, [&] {
+    if (loader) {
+      if (!loader->next(batch28, labels)) loader->next(batch28, labels);
+      stylegan::pad(batch28, real);
+    }
+    trainer.step(real);
+  });
 }
 
 struct Options {
@@ -264,6 +303,7 @@ void print_result(const Options& o, const Result& r) {
 }
 
 int bench(const Options& o) {
+  if (o.peak && o.model == "stylegan") throw examples::UsageError("--peak does not apply to --model stylegan (its products are not listed)");
   std::unique_ptr<ganpp::ImageDataset> train_set;
   if (!o.data.empty()) {
     train_set = std::make_unique<ganpp::ImageDataset>(ganpp::load_mnist(o.data, true));
@@ -278,6 +318,8 @@ int bench(const Options& o) {
       if (m == "srgan") {
         SrganStep it;
         print_result(o, run(m, it, train_set.get(), batch, t, o.iters, o.warmup, o.peak));
+      } else if (m == "stylegan") {
+        print_result(o, run_stylegan(train_set.get(), batch, t, o.iters, o.warmup));
       } else if (m == "mlp") {
         GanStep it(mnist::mlp_generator<float>(), mnist::mlp_discriminator<float>());
         print_result(o, run(m, it, train_set.get(), batch, t, o.iters, o.warmup, o.peak));
@@ -298,8 +340,10 @@ int main(int argc, char** argv) {
                     "from MNIST's training images with --data (the folder ganpp-mnist uses), else on one random batch, and prints the\n"
                     "median and the 10th/90th percentiles of ms per iteration, images/s, GFLOP/s (the iteration's matrix-product FLOPs\n"
                     "over the median time) and peak RSS.");
-  app.add_option("--model", o.model, "mlp | dcgan | srgan (ganpp-sr's MNIST SRGAN iteration: content + adversarial) | all")
-      ->check(CLI::IsMember({"mlp", "dcgan", "srgan", "all"}));
+  app.add_option("--model", o.model,
+                 "mlp | dcgan | srgan (ganpp-sr's MNIST SRGAN iteration: content + adversarial) | stylegan (ganpp-stylegan's model "
+                 "and StyleGanTrainer step, on 32x32) | all (mlp, dcgan, srgan)")
+      ->check(CLI::IsMember({"mlp", "dcgan", "srgan", "stylegan", "all"}));
   app.add_option("--data", o.data, "MNIST folder to gather the real batches from (default: one random batch)");
   app.add_option("--batch", o.batch, "batch size (default 64; 16 for srgan, SRGAN's)")->check(examples::integer_at_least(1))->default_str("64 | 16");
   app.add_option("--threads", o.threads, "thread counts to time, comma-separated (default: the machine's cores)")

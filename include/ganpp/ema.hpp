@@ -57,6 +57,22 @@ class ExponentialMovingAverage {
     updates_ = 0;
   }
 
+  /// Restores a saved average (shadow() and updates()), for an exact resume; everything is checked first.
+  /// @param shadow the averaged values, one per parameter, in the constructor's order and shapes.
+  /// @param updates the update count the warm-up continues from; >= 0.
+  /// @throws argument_error while swapped, or for a count or shapes that do not fit; the average is then unchanged.
+  void restore(const std::vector<Tensor<Scalar>>& shadow, std::int64_t updates) {
+    if (swapped_ || updates < 0 || shadow.size() != params_.size())
+      throw argument_error("ExponentialMovingAverage::restore(): expected " + std::to_string(params_.size()) + " tensors and a count >= 0 while not swapped, got " +
+                           std::to_string(shadow.size()) + " and " + std::to_string(updates));
+    for (std::size_t i = 0; i < shadow.size(); ++i)
+      if (shadow[i].shape() != params_[i].value->shape())
+        throw argument_error("ExponentialMovingAverage::restore(): " + params_[i].name + " has shape " + params_[i].value->shape().str() + ", got " +
+                             shadow[i].shape().str());
+    for (std::size_t i = 0; i < shadow.size(); ++i) shadow_[i].assign(shadow[i]);
+    updates_ = updates;
+  }
+
   /// The decay the next update() would use.
   double next_decay() const {
     const double t = static_cast<double>(updates_ + 1);

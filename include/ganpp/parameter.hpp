@@ -19,6 +19,9 @@ struct Parameter {
   Tensor<Scalar>* value;
   /// The accumulated dLoss/dvalue, same shape as value; owned by the layer. backward() adds to it, zero_grad() clears it.
   Tensor<Scalar>* grad;
+  /// Multiplies the optimizer's learning rate for this parameter (1 by default): StyleGAN's mapping network trains
+  /// at 0.01 times the synthesis network's rate. Every optimizer applies lr * lr_scale; containers keep it.
+  double lr_scale = 1.0;
 };
 
 /// A named non-trainable tensor a layer keeps between steps (BatchNorm's running statistics); saved in checkpoints.

@@ -44,7 +44,7 @@ class Container : public Layer<Scalar> {
     std::vector<Parameter<Scalar>> all = own_parameters();
     for (std::size_t i = 0; i < children_.size(); ++i)
       for (auto& p : children_[i]->parameters())
-        if (!is_hidden(p.value)) all.push_back({prefixed(i, p.name), p.value, p.grad});
+        if (!is_hidden(p.value)) all.push_back({prefixed(i, p.name), p.value, p.grad, p.lr_scale});
     return all;
   }
   /// The container's own buffers, then each child's, named "<child name>.<name>".

@@ -45,7 +45,7 @@ class Adam : public Optimizer<Scalar> {
   void update(std::size_t i, Scalar* value, const Scalar* grad, Index offset, Index n) override {
     const double t = static_cast<double>(this->step_);
     const Scalar b1 = static_cast<Scalar>(o_.beta1), b2 = static_cast<Scalar>(o_.beta2), wd = static_cast<Scalar>(o_.weight_decay);
-    const Scalar step_size = static_cast<Scalar>(this->lr_ / (1.0 - std::pow(o_.beta1, t)));
+    const Scalar step_size = static_cast<Scalar>(this->learning_rate(i) / (1.0 - std::pow(o_.beta1, t)));
     const Scalar inv_sqrt_bc2 = static_cast<Scalar>(1.0 / std::sqrt(1.0 - std::pow(o_.beta2, t)));
     const Scalar eps = static_cast<Scalar>(o_.eps);
     typename Optimizer<Scalar>::ArrayMap p(value, n), m = this->slot(m_slot_, i, offset, n), s = this->slot(v_slot_, i, offset, n);

@@ -8,6 +8,7 @@
 #include "../parameter.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -41,6 +42,9 @@ class Optimizer {
   Optimizer(std::vector<Parameter<Scalar>> params, double lr, const char* kind) : params_(std::move(params)), lr_(lr), kind_(kind) {
     if (params_.empty()) throw argument_error(std::string(kind) + "::" + kind + "(): no parameters to optimize");
     if (!(lr > 0)) throw argument_error(std::string(kind) + "::" + kind + "(): learning rate must be positive, got " + std::to_string(lr));
+    for (const auto& p : params_)
+      if (!(p.lr_scale > 0) || !std::isfinite(p.lr_scale))
+        throw argument_error(std::string(kind) + "::" + kind + "(): parameter " + p.name + " has lr_scale " + std::to_string(p.lr_scale) + ", must be positive and finite");
     for (std::size_t i = 0; i < params_.size(); ++i)
       for (Index b = 0; b < params_[i].value->size(); b += kChunk) chunks_.push_back({i, b, std::min(params_[i].value->size(), b + kChunk)});
   }
@@ -84,6 +88,9 @@ class Optimizer {
 
   /// The current learning rate.
   double learning_rate() const { return lr_; }
+  /// The learning rate parameter i is updated with: learning_rate() times its Parameter::lr_scale.
+  /// @param i the parameter's index in parameters().
+  double learning_rate(std::size_t i) const { return lr_ * params_.at(i).lr_scale; }
   /// Changes the learning rate for the next step() calls (for schedules); the state is kept.
   /// @throws argument_error when lr is not > 0.
   void set_learning_rate(double lr) {

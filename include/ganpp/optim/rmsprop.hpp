@@ -44,7 +44,7 @@ class RmsProp : public Optimizer<Scalar> {
  protected:
   /// One RmsProp update of parameter i's elements [offset, offset + n).
   void update(std::size_t i, Scalar* value, const Scalar* g, Index offset, Index n) override {
-    const Scalar lr = static_cast<Scalar>(this->lr_), a = static_cast<Scalar>(o_.alpha), eps = static_cast<Scalar>(o_.eps);
+    const Scalar lr = static_cast<Scalar>(this->learning_rate(i)), a = static_cast<Scalar>(o_.alpha), eps = static_cast<Scalar>(o_.eps);
     const Scalar mu = static_cast<Scalar>(o_.momentum), wd = static_cast<Scalar>(o_.weight_decay);
     Scalar* s = this->slot(sq_slot_, i, offset, n).data();
     Scalar* buf = o_.momentum > 0 ? this->slot(momentum_slot_, i, offset, n).data() : nullptr;

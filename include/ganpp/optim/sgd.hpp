@@ -37,7 +37,7 @@ class Sgd : public Optimizer<Scalar> {
  protected:
   /// One SGD update of parameter i's elements [offset, offset + n).
   void update(std::size_t i, Scalar* value, const Scalar* g, Index offset, Index n) override {
-    const Scalar lr = static_cast<Scalar>(this->lr_), mu = static_cast<Scalar>(o_.momentum), wd = static_cast<Scalar>(o_.weight_decay);
+    const Scalar lr = static_cast<Scalar>(this->learning_rate(i)), mu = static_cast<Scalar>(o_.momentum), wd = static_cast<Scalar>(o_.weight_decay);
     Scalar* buf = o_.momentum > 0 ? this->slot(momentum_slot_, i, offset, n).data() : nullptr;
     const bool first = this->step_ == 1;
     for (Index k = 0; k < n; ++k) {
