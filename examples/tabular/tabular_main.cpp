@@ -3,8 +3,6 @@
 // against two baselines (independent marginals, a Gaussian copula). Writes the synthetic table in the input's
 // format and column order, measures.json, losses.csv, report.html and a checkpoint for --resume.
 #include <ganpp/checkpoint.hpp>
-#include <ganpp/data/csv.hpp>
-#include <ganpp/data/json_table.hpp>
 #include <ganpp/tabular/baselines.hpp>
 #include <ganpp/tabular/ctgan.hpp>
 #include <ganpp/tabular/measures.hpp>
@@ -14,6 +12,7 @@
 #include "common/output.hpp"
 #include "common/progress.hpp"
 #include "common/report.hpp"
+#include "tabular/table_io.hpp"
 #include "tabular/tabular_report.hpp"
 
 #include <chrono>
@@ -23,15 +22,6 @@
 using namespace ganpp;
 
 namespace {
-
-std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  std::string cur;
-  std::istringstream in(s);
-  while (std::getline(in, cur, ','))
-    if (!cur.empty()) out.push_back(cur);
-  return out;
-}
 
 // Rows `rows` of t, in that order.
 Table take_rows(const Table& t, const std::vector<Index>& rows) {
@@ -97,28 +87,8 @@ int main(int argc, char** argv) {
     if (data.empty()) throw examples::UsageError("--data is required");
     if (batch % 10 != 0) throw examples::UsageError("--batch: " + std::to_string(batch) + " is not a multiple of 10 (PacGAN packs 10 rows)");
     set_num_threads(threads);
-    const bool is_json = std::filesystem::path(data).extension() == ".json";
-    const RawTable raw = is_json ? read_json_table(data) : read_csv(data);
-    ColumnKinds kinds;
-    for (const std::string& item : split_list(types)) {
-      const auto eq = item.find('=');
-      if (eq == std::string::npos) throw examples::UsageError("--types: expected NAME=TYPE, got '" + item + "'");
-      try {
-        kinds[item.substr(0, eq)] = parse_column_kind(item.substr(eq + 1));
-      } catch (const argument_error& e) {
-        throw examples::UsageError(std::string("--types: ") + e.what());
-      }
-    }
-    Table all = to_table(raw, kinds);
-    if (!columns.empty()) {
-      const std::vector<std::string> keep = split_list(columns);
-      Table sel = all.empty_like();
-      sel.columns.clear();
-      for (const TableColumn& c : all.columns)
-        if (std::find(keep.begin(), keep.end(), c.name) != keep.end()) sel.columns.push_back(c);
-      for (const std::string& k : keep) all.column_index(k);  // names a column the file lacks
-      all = sel;
-    }
+    const bool is_json = examples::is_json_path(data);
+    const Table all = examples::read_user_table(data, types, columns);
     Index target_index = -1;
     if (!target.empty()) {
       target_index = all.column_index(target);
@@ -154,9 +124,7 @@ int main(int argc, char** argv) {
       const Checkpoint c = Checkpoint::load(ck_path);
       gan.load(c);
       start_epoch = std::stoll(c.text("epoch"));
-      std::istringstream in(c.text("losses"));
-      examples::LossRow r;
-      while (in >> r.step >> r.epoch >> r.d_loss >> r.g_loss >> r.d_real >> r.d_fake) losses.push_back(r);
+      losses = examples::losses_from_text(c.text("losses"));
     }
     const Index steps_per_epoch = std::max<Index>(1, train.rows() / o.batch);
     examples::ProgressLine progress;
@@ -180,21 +148,14 @@ int main(int argc, char** argv) {
       Checkpoint c;
       gan.save(c);
       c.put_text("epoch", std::to_string(e + 1));
-      std::ostringstream lines;
-      lines.precision(9);
-      for (const auto& r : losses) lines << r.step << ' ' << r.epoch << ' ' << r.d_loss << ' ' << r.g_loss << ' ' << r.d_real << ' ' << r.d_fake << '\n';
-      c.put_text("losses", lines.str());
+      c.put_text("losses", examples::losses_to_text(losses));
       c.save(ck_path);
     }
     progress.break_line();
 
     const Index n_out = rows > 0 ? static_cast<Index>(rows) : train.rows();
     const Table synth = gan.sample(n_out);
-    const std::string synth_path = (std::filesystem::path(out) / (is_json ? "synthetic.json" : "synthetic.csv")).string();
-    if (is_json)
-      write_json_table(synth_path, to_raw(synth));
-    else
-      write_csv(synth_path, to_raw(synth));
+    const std::string synth_path = examples::write_user_table(synth, is_json, out, "synthetic");
 
     // The measures, each against the held-out rows, on as many synthetic rows as held-out ones.
     ClassifierOptions co;

@@ -178,12 +178,13 @@ class DataTransformer {
     TableColumn meta;
     /// Continuous: the mixture (empty when constant).
     GaussianMixture1d gmm;
-    /// Continuous: the training minimum, maximum and mean of the present values.
-    double min = 0, max = 0, mean = 0;
+    double min = 0;   ///< continuous: the training minimum of the present values
+    double max = 0;   ///< continuous: the training maximum
+    double mean = 0;  ///< continuous: the training mean (stands in for missing values)
     /// Whether the training column had missing values.
     bool has_missing = false;
-    /// First column of this column's encoding and its width (0 for a constant column without missing values).
-    Index start = 0, width = 0;
+    Index start = 0;  ///< first column of this column's encoding
+    Index width = 0;  ///< its width (0 for a constant column without missing values)
     /// Categorical: the index among the conditional vector's discrete columns, or -1 (continuous, constant).
     Index discrete = -1;
   };
