@@ -4,6 +4,7 @@
 #pragma once
 
 #include <ganpp/data/csv.hpp>
+#include <ganpp/config.hpp>
 #include <ganpp/data/json_table.hpp>
 
 #include "common/cli.hpp"
@@ -63,6 +64,32 @@ inline std::string write_user_table(const ganpp::Table& t, bool json, const std:
     ganpp::write_csv(path, ganpp::to_raw(t));
   return path;
 }
+
+/// The options both programs take: --data, --columns, --types, --out, --resume, --threads, --seed, --json.
+struct TableOptions {
+  std::string data, columns, types, out;
+  bool resume = false, json = false;
+  int threads = 1;
+  std::uint64_t seed = 0;
+
+  /// Declares the options on app; `columns_help` and `seed_help` say what they mean for this program.
+  void add_to(CLI::App& app, const std::string& columns_help, const std::string& seed_help) {
+    app.add_option("--data", data, "the table: a .csv file (RFC 4180, header row) or a .json array of records (required)");
+    app.add_option("--columns", columns, columns_help);
+    app.add_option("--types", types, "per-column types overriding the inference: NAME=numeric|categorical|date,...");
+    app.add_option("--out", out, "output folder");
+    app.add_flag("--resume", resume, "continue from OUT/checkpoint.ganpp");
+    app.add_option("--threads", threads, "threads (default 1: the networks are small; more threads cost more than they save)")->check(integer_at_least(1, 1024));
+    add_seed_option(app, seed, seed_help);
+    add_json_flag(app, json);
+  }
+  /// After parsing: checks --data, sets the threads, reads the table.
+  ganpp::Table read() const {
+    if (data.empty()) throw UsageError("--data is required");
+    ganpp::set_num_threads(threads);
+    return read_user_table(data, types, columns);
+  }
+};
 
 /// Loss rows as text lines (for the checkpoint) and back.
 inline std::string losses_to_text(const std::vector<LossRow>& rows) {

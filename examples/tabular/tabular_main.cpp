@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // ganpp-tabular: a CTGAN trained on the user's own table (CSV or JSON records), measured against held-out rows and
 // against two baselines (independent marginals, a Gaussian copula). Writes the synthetic table in the input's
-// format and column order, measures.json, losses.csv, report.html and a checkpoint for --resume.
+// format and column order, measures.json, report.html and a checkpoint for --resume.
 #include <ganpp/checkpoint.hpp>
 #include <ganpp/tabular/baselines.hpp>
 #include <ganpp/tabular/ctgan.hpp>
@@ -63,32 +63,25 @@ Scores measure(const std::string& name, const Table& synth, const Table& train, 
 
 int main(int argc, char** argv) {
   examples::App app("ganpp-tabular", "CTGAN on your own table (CSV or JSON records): synthetic rows, measured against held-out rows and two baselines");
-  std::string data, columns, types, target, out = "out/tabular", format_name;
+  examples::TableOptions opt;
+  opt.out = "out/tabular";
+  opt.add_to(app, "comma-separated columns to use (default: all), kept in the file's order", "the split, initialisation and sampling");
+  std::string target;
   long long rows = 0, epochs = 100, batch = 500;
   double holdout = 0.2, lr = 2e-4;
-  int threads = 1;
-  std::uint64_t seed = 0;
-  bool resume = false, json = false;
-  app.add_option("--data", data, "the table: a .csv file (RFC 4180, header row) or a .json array of records (required)");
-  app.add_option("--columns", columns, "comma-separated columns to use (default: all), kept in the file's order");
-  app.add_option("--types", types, "per-column types overriding the inference: NAME=numeric|categorical|date,...");
   app.add_option("--target", target, "a categorical column: TSTR/TRTR efficacy of a classifier predicting it");
   app.add_option("--rows", rows, "synthetic rows to write (default: as many as the training rows)")->check(examples::integer_at_least(0));
   app.add_option("--epochs", epochs, "passes over the training rows")->check(examples::integer_at_least(0));
   app.add_option("--batch", batch, "rows per step, a multiple of 10 (PacGAN packs 10)")->check(examples::integer_at_least(10));
   app.add_option("--lr", lr, "Adam learning rate")->check(examples::number_above(0, true));
   app.add_option("--holdout", holdout, "share of rows held out for the measures")->check(CLI::Range(0.05, 0.9));
-  app.add_option("--out", out, "output folder");
-  app.add_flag("--resume", resume, "continue from OUT/checkpoint.ganpp");
-  app.add_option("--threads", threads, "threads (default 1: the networks are small; more threads cost more than they save)")->check(examples::integer_at_least(1, 1024));
-  examples::add_seed_option(app, seed, "the split, initialisation and sampling");
-  examples::add_json_flag(app, json);
   return examples::run_cli(app, argc, argv, [&] {
-    if (data.empty()) throw examples::UsageError("--data is required");
     if (batch % 10 != 0) throw examples::UsageError("--batch: " + std::to_string(batch) + " is not a multiple of 10 (PacGAN packs 10 rows)");
-    set_num_threads(threads);
+    const Table all = opt.read();
+    const std::string& data = opt.data;
+    const std::string& out = opt.out;
+    const std::uint64_t seed = opt.seed;
     const bool is_json = examples::is_json_path(data);
-    const Table all = examples::read_user_table(data, types, columns);
     Index target_index = -1;
     if (!target.empty()) {
       target_index = all.column_index(target);
@@ -119,7 +112,7 @@ int main(int argc, char** argv) {
     const std::string ck_path = (std::filesystem::path(out) / "checkpoint.ganpp").string();
     long long start_epoch = 0;
     std::vector<examples::LossRow> losses;
-    if (resume) {
+    if (opt.resume) {
       if (!std::filesystem::exists(ck_path)) throw io_error("--resume: no checkpoint " + ck_path + " (train without --resume first)");
       const Checkpoint c = Checkpoint::load(ck_path);
       gan.load(c);
@@ -188,7 +181,7 @@ int main(int argc, char** argv) {
       j[s.name] = m;
     }
     examples::write_file((std::filesystem::path(out) / "measures.json").string(), j.dump(2) + "\n");
-    if (json) {
+    if (opt.json) {
       examples::print_json(j);
     } else {
       std::printf("%-10s %8s %8s %8s %8s %8s %7s\n", "", "KS", "TVD", "assoc", "TSTR", "DCR", "copies");

@@ -50,28 +50,20 @@ std::string overlay(const std::string& name, const Tensor<float>& real, const Te
 
 int main(int argc, char** argv) {
   examples::App app("ganpp-timeseries", "a convolutional GAN over sliding windows of your series (CSV or JSON records in time order), scored against marginal windows");
-  std::string data, columns, types, out = "out/timeseries";
+  examples::TableOptions opt;
+  opt.out = "out/timeseries";
+  opt.add_to(app, "comma-separated numeric columns to model, rows in time order (default: every numeric column)", "initialisation, batches and sampling");
   long long windows = 0, epochs = 200, batch = 64, length = 24;
-  int threads = 1;
-  std::uint64_t seed = 0;
-  bool resume = false, json = false;
-  app.add_option("--data", data, "the table: a .csv file (RFC 4180, header row) or a .json array of records, rows in time order (required)");
-  app.add_option("--columns", columns, "comma-separated numeric columns to model (default: every numeric column)");
-  app.add_option("--types", types, "per-column types overriding the inference: NAME=numeric|categorical|date,...");
   app.add_option("--length", length, "window length in rows, a multiple of 4")->check(examples::integer_at_least(4, 4096));
   app.add_option("--windows", windows, "synthetic windows to write (default: as many as the real windows)")->check(examples::integer_at_least(0));
   app.add_option("--epochs", epochs, "passes over the real windows")->check(examples::integer_at_least(0));
   app.add_option("--batch", batch, "windows per step")->check(examples::integer_at_least(2));
-  app.add_option("--out", out, "output folder");
-  app.add_flag("--resume", resume, "continue from OUT/checkpoint.ganpp");
-  app.add_option("--threads", threads, "threads (default 1: the networks are small; more threads cost more than they save)")->check(examples::integer_at_least(1, 1024));
-  examples::add_seed_option(app, seed, "initialisation, batches and sampling");
-  examples::add_json_flag(app, json);
   return examples::run_cli(app, argc, argv, [&] {
-    if (data.empty()) throw examples::UsageError("--data is required");
     if (length % 4 != 0) throw examples::UsageError("--length: " + std::to_string(length) + " is not a multiple of 4");
-    set_num_threads(threads);
-    const Table t = examples::read_user_table(data, types, columns);
+    const Table t = opt.read();
+    const std::string& data = opt.data;
+    const std::string& out = opt.out;
+    const std::uint64_t seed = opt.seed;
     std::vector<Index> series;
     for (std::size_t c = 0; c < t.columns.size(); ++c)
       if (t.columns[c].kind == ColumnKind::numeric) series.push_back(static_cast<Index>(c));
@@ -95,7 +87,7 @@ int main(int argc, char** argv) {
     const std::string ck_path = (std::filesystem::path(out) / "checkpoint.ganpp").string();
     long long start_epoch = 0;
     std::vector<examples::LossRow> losses;
-    if (resume) {
+    if (opt.resume) {
       if (!std::filesystem::exists(ck_path)) throw io_error("--resume: no checkpoint " + ck_path + " (train without --resume first)");
       const Checkpoint c = Checkpoint::load(ck_path);
       state.load(c);
@@ -192,7 +184,7 @@ int main(int argc, char** argv) {
     j["marginals"] = {{"discriminative", examples::rounded(d_base, 4)}, {"predictive_mae", examples::rounded(p_base, 4)}};
     j["real_predictive_mae"] = examples::rounded(p_real, 4);
     examples::write_file((std::filesystem::path(out) / "measures.json").string(), j.dump(2) + "\n");
-    if (json) {
+    if (opt.json) {
       examples::print_json(j);
     } else {
       std::printf("%-10s %15s %15s\n", "", "discriminative", "predictive MAE");
