@@ -13,6 +13,7 @@
 #include "../penalties.hpp"
 #include "transformer.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -165,7 +166,8 @@ struct CtganStats {
 template <typename Scalar = float>
 class Ctgan {
  public:
-  /// Builds the networks for the transformer's encoding and takes the encoded training rows.
+  /// Builds the networks for the transformer's encoding and takes the encoded training rows (their alpha values
+  /// clipped to [-0.99, 0.99], as CTGAN does).
   /// @param transformer the fitted transformer (kept by reference: it must outlive the Ctgan).
   /// @param data the encoded training rows (N, transformer.width()).
   /// @param o the options.
@@ -179,6 +181,12 @@ class Ctgan {
       throw argument_error("Ctgan::Ctgan(): batch " + std::to_string(o.batch) + " must be a positive multiple of pac " + std::to_string(o.pac));
     gen_.reset_parameters(Init::torch_default, o.seed);
     dis_.reset_parameters(Init::torch_default, o.seed + 3);
+    // As CTGAN: the training rows' alpha clipped to the generator's tanh range, so that a far outlier (alpha 100 in
+    // a narrow mode) cannot hand the critic a difference the generator can never close.
+    const Index w = transformer.width();
+    for (const OutputSpan& s : transformer.spans())
+      if (s.kind == SpanKind::tanh)
+        for (Index r = 0; r < data_.dim(0); ++r) data_[r * w + s.start] = std::clamp(data_[r * w + s.start], Scalar(-0.99), Scalar(0.99));
   }
 
   /// One training step: d_steps critic updates (WGAN loss plus gradient penalty on packed rows), then one generator
