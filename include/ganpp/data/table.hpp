@@ -10,6 +10,7 @@
 #include "../error.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -223,22 +224,22 @@ inline std::string format_date(double days, bool has_time, char separator) {
   long long y;
   unsigned m, d;
   civil_from_days(whole, y, m, d);
-  char buf[64];
+  std::array<char, 64> buf{};
   if (has_time)
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u%c%02lld:%02lld:%02lld", y, m, d, separator, secs / 3600, secs / 60 % 60, secs % 60);
+    std::snprintf(buf.data(), buf.size(), "%04lld-%02u-%02u%c%02lld:%02lld:%02lld", y, m, d, separator, secs / 3600, secs / 60 % 60, secs % 60);
   else
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u", y, m, d);
-  return buf;
+    std::snprintf(buf.data(), buf.size(), "%04lld-%02u-%02u", y, m, d);
+  return std::string(buf.data());
 }
 
 /// Formats a number with `decimals` digits after the point (-1: 17 significant digits), without "-0".
 inline std::string format_number(double v, int decimals) {
-  char buf[512];
+  std::array<char, 512> buf{};
   if (decimals < 0)
-    std::snprintf(buf, sizeof buf, "%.17g", v);
+    std::snprintf(buf.data(), buf.size(), "%.17g", v);
   else
-    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  std::string s = buf;
+    std::snprintf(buf.data(), buf.size(), "%.*f", decimals, v);
+  std::string s = buf.data();
   if (s[0] == '-' && s.find_first_not_of("-0.") == std::string::npos) s.erase(0, 1);
   return s;
 }

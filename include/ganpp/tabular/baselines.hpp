@@ -65,7 +65,8 @@ class GaussianCopula {
         std::map<long long, double> count;
         for (double v : col.values) count[v < 0 ? -1 : std::llround(v)] += 1;
         std::vector<std::pair<double, long long>> by_freq;
-        for (const auto& kv : count) by_freq.push_back({-kv.second, kv.first});
+        by_freq.reserve(count.size());
+        for (const auto& kv : count) by_freq.emplace_back(-kv.second, kv.first);
         std::sort(by_freq.begin(), by_freq.end());
         double cum = 0;
         std::map<long long, double> mid;
@@ -104,8 +105,8 @@ class GaussianCopula {
     Eigen::VectorXd sd = cov.diagonal().cwiseSqrt();
     for (Eigen::Index i = 0; i < k; ++i) sd(i) = sd(i) > 0 ? sd(i) : 1.0;
     Eigen::MatrixXd corr = sd.cwiseInverse().asDiagonal() * cov * sd.cwiseInverse().asDiagonal();
-    for (double jitter = 1e-9;; jitter *= 10) {
-      Eigen::LLT<Eigen::MatrixXd> llt(corr + jitter * Eigen::MatrixXd::Identity(k, k));
+    for (int tries = 0;; ++tries) {  // a jitter of 1e-9, 1e-8, ... on the diagonal until the factorisation succeeds
+      Eigen::LLT<Eigen::MatrixXd> llt(corr + std::pow(10.0, tries - 9) * Eigen::MatrixXd::Identity(k, k));
       if (llt.info() == Eigen::Success) {
         chol_ = llt.matrixL();
         break;
