@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 fuzzers=("$@")
-[ ${#fuzzers[@]} -gt 0 ] || fuzzers=(fuzz_idx fuzz_checkpoint fuzz_rng_state fuzz_batch_loader_state)
+[ ${#fuzzers[@]} -gt 0 ] || fuzzers=(fuzz_idx fuzz_checkpoint fuzz_rng_state fuzz_batch_loader_state fuzz_csv)
 CXX_FUZZ=${CXX_FUZZ:-$(command -v clang++ || command -v clang++-14 || true)}
 if [ -z "$CXX_FUZZ" ]; then
   echo "fuzz.sh: clang++ not found (apt-get install clang)" >&2

@@ -83,6 +83,10 @@ int main(int argc, char** argv) {
   write(dir / "fuzz_checkpoint" / "raw", std::string(1, '\0') + file);         // mode 0: the file as is
   write(dir / "fuzz_checkpoint" / "payload", std::string(1, '\1') + file.substr(28));  // mode 1: payload only
 
+  write(dir / "fuzz_csv" / "quoted", "name,note,n\r\n\"Smith, J\",\"said \"\"hi\"\"\",1\r\nx,\"two\nlines\",\r\n");
+  write(dir / "fuzz_csv" / "typed", "x,d,c\n1.5,2020-02-29,a\n-2e3,1970-01-02T12:00:00,\n,2001-01-01 10:00,b\n");
+  write(dir / "fuzz_csv" / "bom", "\xEF\xBB\xBF" "a\n1\n2\n");
+
   if (argc == 3) {
     for (const char* kind : {"idx", "checkpoint", "rng_state", "batch_loader_state"}) {
       const fs::path from = fs::path(argv[2]) / kind;

@@ -10,10 +10,15 @@
 namespace ganpp::detail {
 
 /// The geometry of a convolution: an image of (channels, height, width) seen through a kernel x kernel window
-/// with stride and padding, giving a grid of out_h x out_w window positions.
+/// with stride and padding, giving a grid of out_h x out_w window positions. With one_d (Conv1d), the window is
+/// 1 x kernel: stride and padding act along the width only, and height and out_h are 1.
 struct ConvGeometry {
   Index channels, height, width, kernel, stride, padding, out_h, out_w;
-  Index rows() const { return channels * kernel * kernel; }  // one row per (c, ki, kj)
+  bool one_d = false;
+  Index kernel_v() const { return one_d ? 1 : kernel; }   // the window's height
+  Index stride_v() const { return one_d ? 1 : stride; }   // its vertical step
+  Index padding_v() const { return one_d ? 0 : padding; }  // the zero rows above and below
+  Index rows() const { return channels * kernel_v() * kernel; }  // one row per (c, ki, kj)
   Index grid() const { return out_h * out_w; }
 };
 
@@ -32,7 +37,7 @@ inline void valid_range(const ConvGeometry& g, Index kj, Index& lo, Index& hi) {
 /// reads (along an image row) and the writes are sequential. Out-of-image taps are zero.
 template <typename Scalar>
 void im2col(const Scalar* image, Index batch, const ConvGeometry& g, Scalar* cols) {
-  const Index rows = g.rows(), line = batch * g.grid(), kk = g.kernel * g.kernel;
+  const Index rows = g.rows(), line = batch * g.grid(), kk = g.kernel_v() * g.kernel;
   detail::parallel_for(rows, rows * line > 65536, [&](Index r) {
     const Index c = r / kk, ki = (r % kk) / g.kernel, kj = r % g.kernel;
     Index lo, hi;
@@ -41,7 +46,7 @@ void im2col(const Scalar* image, Index batch, const ConvGeometry& g, Scalar* col
     for (Index n = 0; n < batch; ++n) {
       const Scalar* plane = image + (n * g.channels + c) * g.height * g.width;
       for (Index oh = 0; oh < g.out_h; ++oh, out += g.out_w) {
-        const Index ih = oh * g.stride - g.padding + ki;
+        const Index ih = oh * g.stride_v() - g.padding_v() + ki;
         if (ih < 0 || ih >= g.height) {
           std::fill_n(out, g.out_w, Scalar(0));
           continue;
@@ -66,7 +71,7 @@ void im2col(const Scalar* image, Index batch, const ConvGeometry& g, Scalar* col
 /// prefetcher follows, where sample-major order jumped between rows hundreds of kilobytes apart.
 template <typename Scalar>
 void col2im(const Scalar* cols, Index batch, const ConvGeometry& g, Scalar* image) {
-  const Index line = batch * g.grid(), kk = g.kernel * g.kernel, planes = batch * g.channels;
+  const Index line = batch * g.grid(), kk = g.kernel_v() * g.kernel, planes = batch * g.channels;
   detail::parallel_for(planes, g.rows() * line > 65536, [&](Index cn) {
     const Index c = cn / batch, n = cn % batch;
     Scalar* plane = image + (n * g.channels + c) * g.height * g.width;
@@ -77,7 +82,7 @@ void col2im(const Scalar* cols, Index batch, const ConvGeometry& g, Scalar* imag
       valid_range(g, kj, lo, hi);
       const Scalar* in = cols + (c * kk + k) * line + n * g.grid();
       for (Index oh = 0; oh < g.out_h; ++oh, in += g.out_w) {
-        const Index ih = oh * g.stride - g.padding + ki;
+        const Index ih = oh * g.stride_v() - g.padding_v() + ki;
         if (ih < 0 || ih >= g.height) continue;
         const Index base = ih * g.width - g.padding + kj;  // plane[base + ow * stride] receives window ow's tap
         if (g.stride == 1) {

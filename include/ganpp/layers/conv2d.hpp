@@ -79,6 +79,89 @@ class ConvBase : public Layer<Scalar> {
     if (o_.bias) init::bias(bias_, scheme, fan_in, rng);
   }
 
+  /// Cross-correlation (Conv2d, Conv1d) of x into an output of shape `out`, with geom_ set for x: im2col plus one
+  /// batched GEMM; keeps the unfolded input for correlate_backward().
+  const Tensor<Scalar>& correlate_forward(const Tensor<Scalar>& x, const Shape& out) {
+    batch_ = x.dim(0);
+    const Index line = batch_ * geom_.grid();
+    cols_.resize(Shape{line, geom_.rows()});
+    detail::im2col(x.data(), batch_, geom_, cols_.data());
+    // (N*grid x Cin*k*k) * (Cin*k*k x Cout): one GEMM for the whole batch, output channel-major.
+    channel_major_.resize(Shape{o_.out_channels, line});
+    forward_product_.run(channel_major_.matrix(line, o_.out_channels), detail::as_is(cols_.matrix(line, geom_.rows())), detail::as_is(correlate_weights()), false);
+    output_.resize(out);
+    detail::cnhw_to_nchw(channel_major_.data(), batch_, o_.out_channels, geom_.grid(), output_.data());
+    if (o_.bias) add_channel_bias(output_);
+    input_shape_ = x.shape();
+    return output_;
+  }
+
+  /// The backward pass of correlate_forward().
+  const Tensor<Scalar>& correlate_backward(const Tensor<Scalar>& dy) {
+    this->check_grad(dy, output_.shape());
+    const Index line = batch_ * geom_.grid();
+    channel_major_.resize(Shape{o_.out_channels, line});
+    detail::nchw_to_cnhw(dy.data(), batch_, o_.out_channels, geom_.grid(), channel_major_.data());
+    auto dy_cm = channel_major_.matrix(line, o_.out_channels);
+    if (!this->frozen_) {
+      weight_grad_product_.run(weight_grad_.matrix(geom_.rows(), o_.out_channels), detail::transposed(cols_.matrix(line, geom_.rows())), detail::as_is(dy_cm), true);
+      if (o_.bias) bias_grad_.array() += dy_cm.colwise().sum().transpose().array();
+    }
+    if (!this->input_grad_) {
+      grad_input_.resize(Shape{0});
+      return grad_input_;
+    }
+    // cols_ is no longer needed: reuse it for the gradient of the unfolded input.
+    input_grad_product_.run(cols_.matrix(line, geom_.rows()), detail::as_is(dy_cm), detail::transposed(correlate_weights()), false);
+    grad_input_.resize(input_shape_);
+    detail::col2im(cols_.data(), batch_, geom_, grad_input_.data());
+    return grad_input_;
+  }
+
+  /// Transposed convolution (ConvTranspose2d, ConvTranspose1d) of x into an output of shape `out`, with geom_ set
+  /// for the output image (channels Cout, grid the input's size).
+  const Tensor<Scalar>& transpose_forward(const Tensor<Scalar>& x, const Shape& out) {
+    batch_ = x.dim(0);
+    const Index line = batch_ * geom_.grid();
+    channel_major_.resize(Shape{o_.in_channels, line});
+    detail::nchw_to_cnhw(x.data(), batch_, o_.in_channels, geom_.grid(), channel_major_.data());
+    cols_.resize(Shape{geom_.rows(), line});
+    // (N*H*W x Cin) * (Cin x Cout*k*k), then scatter the columns into the output image.
+    forward_product_.run(cols_.matrix(line, geom_.rows()), detail::as_is(channel_major_.matrix(line, o_.in_channels)), detail::transposed(transpose_weights()), false);
+    output_.resize(out);
+    detail::col2im(cols_.data(), batch_, geom_, output_.data());
+    if (o_.bias) add_channel_bias(output_);
+    input_shape_ = x.shape();
+    return output_;
+  }
+
+  /// The backward pass of transpose_forward().
+  const Tensor<Scalar>& transpose_backward(const Tensor<Scalar>& dy) {
+    this->check_grad(dy, output_.shape());
+    const Index line = batch_ * geom_.grid();
+    cols_.resize(Shape{geom_.rows(), line});
+    detail::im2col(dy.data(), batch_, geom_, cols_.data());
+    auto dcols = cols_.matrix(line, geom_.rows());
+    if (!this->frozen_) {
+      weight_grad_product_.run(weight_grad_.matrix(geom_.rows(), o_.in_channels), detail::transposed(dcols), detail::as_is(channel_major_.matrix(line, o_.in_channels)), true);
+      if (o_.bias) {
+        const Index plane = dy.size() / (batch_ * o_.out_channels);
+        for (Index n = 0; n < batch_; ++n)
+          for (Index c = 0; c < o_.out_channels; ++c)
+            bias_grad_[c] += Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, 1>>(dy.data() + (n * o_.out_channels + c) * plane, plane).sum();
+      }
+    }
+    if (!this->input_grad_) {
+      grad_input_.resize(Shape{0});
+      return grad_input_;
+    }
+    // channel_major_ (the input) is no longer needed: reuse it for the channel-major input gradient.
+    input_grad_product_.run(channel_major_.matrix(line, o_.in_channels), detail::as_is(dcols), detail::as_is(transpose_weights()), false);
+    grad_input_.resize(input_shape_);
+    detail::cnhw_to_nchw(channel_major_.data(), batch_, o_.in_channels, geom_.grid(), grad_input_.data());
+    return grad_input_;
+  }
+
   ConvOptions o_;
   Tensor<Scalar> weight_, weight_grad_, bias_, bias_grad_;
   Tensor<Scalar> cols_, output_, grad_input_;
@@ -86,6 +169,22 @@ class ConvBase : public Layer<Scalar> {
   Index batch_ = 0;
   Shape input_shape_;
   Gemm<Scalar> forward_product_, weight_grad_product_, input_grad_product_;
+
+ private:
+  // Correlation: the (Cout, Cin, k[, k]) row-major weight is the column-major (Cin*k[*k] x Cout) matrix.
+  typename Tensor<Scalar>::MatrixMap correlate_weights() { return weight_.matrix(geom_.rows(), o_.out_channels); }
+  // Transposed: the (Cin, Cout, k[, k]) row-major weight is the column-major (Cout*k[*k] x Cin) matrix.
+  typename Tensor<Scalar>::MatrixMap transpose_weights() { return weight_.matrix(geom_.rows(), o_.in_channels); }
+  void add_channel_bias(Tensor<Scalar>& t) const {
+    const Index plane = t.size() / (t.dim(0) * t.dim(1));
+    for (Index n = 0; n < t.dim(0); ++n)
+      for (Index c = 0; c < t.dim(1); ++c) {
+        Scalar* p = t.data() + (n * t.dim(1) + c) * plane;
+        for (Index i = 0; i < plane; ++i) p[i] += bias_[c];
+      }
+  }
+
+  Tensor<Scalar> channel_major_;  // the output (correlation) or the input (transposed), channel-major
 };
 }  // namespace detail
 
@@ -117,63 +216,17 @@ class Conv2d : public detail::ConvBase<Scalar> {
   const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
     const Shape out = output_shape(x.shape());
     geom_ = {o_.in_channels, x.dim(2), x.dim(3), o_.kernel, o_.stride, o_.padding, out[2], out[3]};
-    batch_ = x.dim(0);
-    const Index line = batch_ * geom_.grid();
-    cols_.resize(Shape{line, geom_.rows()});
-    detail::im2col(x.data(), batch_, geom_, cols_.data());
-    // (N*grid x Cin*k*k) * (Cin*k*k x Cout): one GEMM for the whole batch, output channel-major.
-    channel_major_.resize(Shape{o_.out_channels, line});
-    forward_product_.run(channel_major_.matrix(line, o_.out_channels), detail::as_is(cols_.matrix(line, geom_.rows())), detail::as_is(weights()), false);
-    output_.resize(out);
-    detail::cnhw_to_nchw(channel_major_.data(), batch_, o_.out_channels, geom_.grid(), output_.data());
-    if (o_.bias) add_channel_bias(output_, bias_);
-    input_shape_ = x.shape();
-    return output_;
+    return this->correlate_forward(x, out);
   }
 
   /// Accumulates the weight and bias gradients (unless frozen) and returns the (N, Cin, H, W) input gradient
   /// (empty when the input gradient is off).
   /// @throws shape_error when dy's shape differs from the last output's.
-  const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
-    this->check_grad(dy, output_.shape());
-    const Index line = batch_ * geom_.grid();
-    channel_major_.resize(Shape{o_.out_channels, line});
-    detail::nchw_to_cnhw(dy.data(), batch_, o_.out_channels, geom_.grid(), channel_major_.data());
-    auto dy_cm = channel_major_.matrix(line, o_.out_channels);
-    if (!this->frozen_) {
-      weight_grad_product_.run(weight_grad_.matrix(geom_.rows(), o_.out_channels), detail::transposed(cols_.matrix(line, geom_.rows())), detail::as_is(dy_cm), true);
-      if (o_.bias) bias_grad_.array() += dy_cm.colwise().sum().transpose().array();
-    }
-    if (!this->input_grad_) {
-      grad_input_.resize(Shape{0});
-      return grad_input_;
-    }
-    // cols_ is no longer needed: reuse it for the gradient of the unfolded input.
-    input_grad_product_.run(cols_.matrix(line, geom_.rows()), detail::as_is(dy_cm), detail::transposed(weights()), false);
-    grad_input_.resize(input_shape_);
-    detail::col2im(cols_.data(), batch_, geom_, grad_input_.data());
-    return grad_input_;
-  }
+  const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override { return this->correlate_backward(dy); }
 
   void reset_parameters(Init scheme, Rng& rng) override {
     this->init_parameters(scheme, rng, o_.in_channels * o_.kernel * o_.kernel, o_.out_channels * o_.kernel * o_.kernel);
   }
-
- private:
-  // The (Cout, Cin, k, k) row-major weight is the column-major (Cin*k*k x Cout) matrix.
-  typename Tensor<Scalar>::MatrixMap weights() { return weight_.matrix(geom_.rows(), o_.out_channels); }
-  static void add_channel_bias(Tensor<Scalar>& t, const Tensor<Scalar>& b) {
-    const Index plane = t.dim(2) * t.dim(3);
-    for (Index n = 0; n < t.dim(0); ++n)
-      for (Index c = 0; c < t.dim(1); ++c) {
-        Scalar* p = t.data() + (n * t.dim(1) + c) * plane;
-        for (Index i = 0; i < plane; ++i) p[i] += b[c];
-      }
-  }
-  template <typename>
-  friend class ConvTranspose2d;
-
-  Tensor<Scalar> channel_major_;
 };
 
 /// Transposed 2-d convolution (the adjoint of Conv2d), as in PyTorch. Input (N, Cin, H, W); weight (Cin, Cout, k, k);
@@ -207,60 +260,19 @@ class ConvTranspose2d : public detail::ConvBase<Scalar> {
   /// @throws shape_error when x is not (N, Cin, H, W) or the output size would not be positive.
   const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
     const Shape out = output_shape(x.shape());
-    batch_ = x.dim(0);
     geom_ = {o_.out_channels, out[2], out[3], o_.kernel, o_.stride, o_.padding, x.dim(2), x.dim(3)};
-    const Index line = batch_ * geom_.grid();
-    input_cm_.resize(Shape{o_.in_channels, line});
-    detail::nchw_to_cnhw(x.data(), batch_, o_.in_channels, geom_.grid(), input_cm_.data());
-    cols_.resize(Shape{geom_.rows(), line});
-    // (N*H*W x Cin) * (Cin x Cout*k*k), then scatter the columns into the output image.
-    forward_product_.run(cols_.matrix(line, geom_.rows()), detail::as_is(input_cm_.matrix(line, o_.in_channels)), detail::transposed(weights()), false);
-    output_.resize(out);
-    detail::col2im(cols_.data(), batch_, geom_, output_.data());
-    if (o_.bias) Conv2d<Scalar>::add_channel_bias(output_, bias_);
-    input_shape_ = x.shape();
-    return output_;
+    return this->transpose_forward(x, out);
   }
 
   /// Accumulates the weight and bias gradients (unless frozen) and returns the (N, Cin, H, W) input gradient
   /// (empty when the input gradient is off).
   /// @throws shape_error when dy's shape differs from the last output's.
-  const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
-    this->check_grad(dy, output_.shape());
-    const Index line = batch_ * geom_.grid();
-    cols_.resize(Shape{geom_.rows(), line});
-    detail::im2col(dy.data(), batch_, geom_, cols_.data());
-    auto dcols = cols_.matrix(line, geom_.rows());
-    if (!this->frozen_) {
-      weight_grad_product_.run(weight_grad_.matrix(geom_.rows(), o_.in_channels), detail::transposed(dcols), detail::as_is(input_cm_.matrix(line, o_.in_channels)), true);
-      if (o_.bias) {
-        const Index plane = dy.dim(2) * dy.dim(3);
-        for (Index n = 0; n < batch_; ++n)
-          for (Index c = 0; c < o_.out_channels; ++c)
-            bias_grad_[c] += Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, 1>>(dy.data() + (n * o_.out_channels + c) * plane, plane).sum();
-      }
-    }
-    if (!this->input_grad_) {
-      grad_input_.resize(Shape{0});
-      return grad_input_;
-    }
-    // input_cm_ is no longer needed: reuse it for the channel-major input gradient.
-    input_grad_product_.run(input_cm_.matrix(line, o_.in_channels), detail::as_is(dcols), detail::as_is(weights()), false);
-    grad_input_.resize(input_shape_);
-    detail::cnhw_to_nchw(input_cm_.data(), batch_, o_.in_channels, geom_.grid(), grad_input_.data());
-    return grad_input_;
-  }
+  const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override { return this->transpose_backward(dy); }
 
   /// PyTorch takes the fan-in of a transposed convolution from weight dimension 1 (out_channels * k * k).
   void reset_parameters(Init scheme, Rng& rng) override {
     this->init_parameters(scheme, rng, o_.out_channels * o_.kernel * o_.kernel, o_.in_channels * o_.kernel * o_.kernel);
   }
-
- private:
-  // The (Cin, Cout, k, k) row-major weight is the column-major (Cout*k*k x Cin) matrix.
-  typename Tensor<Scalar>::MatrixMap weights() { return weight_.matrix(o_.out_channels * o_.kernel * o_.kernel, o_.in_channels); }
-
-  Tensor<Scalar> input_cm_;
 };
 
 }  // namespace ganpp
