@@ -163,4 +163,7 @@ TEST_CASE("EncoderTrainer: rejects mismatched models, bad options and inputs of 
   EncoderTrainer<double> trainer(m.g, m.d, m.e, opt);
   CHECK_THROWS_AS(trainer.score(Tensor<double>(Shape{2, 5})), shape_error);
   CHECK_THROWS_AS(trainer.step(Tensor<double>(Shape{2, 3})), shape_error);
+  EncoderTrainer<double> scoring_only(m.g, m.d, m.e);
+  CHECK(scoring_only.score(Tensor<double>(Shape{2, 4})).score.size() == 2);
+  CHECK_THROWS_WITH(scoring_only.step(Tensor<double>(Shape{2, 4})), Catch::StartsWith("EncoderTrainer::step(): constructed without an optimizer"));
 }

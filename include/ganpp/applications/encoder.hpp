@@ -66,7 +66,17 @@ class EncoderTrainer {
   /// @throws argument_error for conditional models, a negative kappa, a bad feature_layers or batch.
   /// @throws shape_error when E's output is not G's latent shape, E's input or G's output not D's input shape.
   EncoderTrainer(Generator<Scalar>& g, Discriminator<Scalar>& d, Encoder<Scalar>& e, Optimizer<Scalar>& e_opt, EncoderOptions o = {})
-      : g_(g), d_(d), e_(e), opt_(e_opt), o_(o) {
+      : EncoderTrainer(g, d, e, o) {
+    opt_ = &e_opt;
+  }
+
+  /// For scoring with a trained encoder only: step() throws.
+  /// @param g the trained generator.
+  /// @param d the trained discriminator.
+  /// @param e the trained encoder.
+  /// @param o the score's weights and the feature layer, as in training.
+  /// @throws argument_error, shape_error as above.
+  EncoderTrainer(Generator<Scalar>& g, Discriminator<Scalar>& d, Encoder<Scalar>& e, EncoderOptions o = {}) : g_(g), d_(d), e_(e), o_(o) {
     if (g.conditional() || d.conditional())
       throw argument_error("EncoderTrainer::EncoderTrainer(): conditional models are not supported (the reconstruction would depend on the label asked for)");
     if (!(o.kappa >= 0) || !std::isfinite(o.kappa))
@@ -117,10 +127,11 @@ class EncoderTrainer {
   }
 
   /// One training step on a batch: loss_and_gradient(x), then the optimizer's step. Returns the loss.
-  /// @throws shape_error for inputs of another shape than D's input.
+  /// @throws shape_error for inputs of another shape than D's input; argument_error without an optimizer.
   double step(const Tensor<Scalar>& x) {
+    if (!opt_) throw argument_error("EncoderTrainer::step(): constructed without an optimizer (for scoring only)");
     const double loss = loss_and_gradient(x);
-    opt_.step();
+    opt_->step();
     return loss;
   }
 
@@ -203,7 +214,7 @@ class EncoderTrainer {
   Generator<Scalar>& g_;
   Discriminator<Scalar>& d_;
   Encoder<Scalar>& e_;
-  Optimizer<Scalar>& opt_;
+  Optimizer<Scalar>* opt_ = nullptr;
   EncoderOptions o_;
   long features_ = 0;
   Tensor<Scalar> chunk_, feat_x_, rec_, feat_rec_, grad_feat_, grad_rec_;
