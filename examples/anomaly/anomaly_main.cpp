@@ -35,7 +35,9 @@
 #include <Eigen/Dense>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -248,6 +250,7 @@ ClassResult run_class(const Options& o, const std::string& dir, int k) {
     trainer.on_step([&](const ganpp::StepStats& st) { return o.steps < 0 || st.step < o.steps; });
     trainer.fit(loader, o.epochs);
     if (!o.json) std::printf("  %s: GAN trained on %lld images, %lld steps, %.0f s\n", class_name(o.dataset, k).c_str(), static_cast<long long>(train.count), static_cast<long long>(trainer.steps()), seconds_since(t0));
+    std::fflush(stdout);
   }
   const ganpp::EncoderOptions eo = encoder_options(o.kappa, o.feature_layers);
   ganpp::Adam<float> e_opt(m.e.parameters(), {1e-4, 0.5, 0.999});
@@ -264,6 +267,7 @@ ClassResult run_class(const Options& o, const std::string& dir, int k) {
         ++step;
       }
     if (!o.json) std::printf("  %s: encoder trained, %ld steps, last loss %.4f, %.0f s\n", class_name(o.dataset, k).c_str(), step, loss, seconds_since(t0));
+    std::fflush(stdout);
   }
   ClassResult r;
   r.k = k;
@@ -317,10 +321,10 @@ ClassResult run_class(const Options& o, const std::string& dir, int k) {
 
   const std::filesystem::path folder = std::filesystem::path(o.out) / (o.dataset + "-holdout-" + std::to_string(k));
   examples::make_output_folder(folder.string());
-  std::string csv = "class,anomaly,score,residual,feature_residual,discriminator,knn" + std::string(o.search > 0 ? ",search_score" : "") + "\n";
+  std::string csv = "test_index,class,anomaly,score,residual,feature_residual,discriminator,knn" + std::string(o.search > 0 ? ",search_score" : "") + "\n";
   char row[256];
   for (std::size_t i = 0; i < items.size(); ++i) {
-    std::snprintf(row, sizeof row, "%d,%d,%.6g,%.6g,%.6g,%.6g,%.6g", test.labels[static_cast<std::size_t>(items[i])], is_anomaly[i], s.score[i], s.residual[i],
+    std::snprintf(row, sizeof row, "%lld,%d,%d,%.6g,%.6g,%.6g,%.6g,%.6g", static_cast<long long>(items[i]), test.labels[static_cast<std::size_t>(items[i])], is_anomaly[i], s.score[i], s.residual[i],
                   s.feature_residual[i], s.discriminator[i], knn_test[i]);
     csv += row;
     if (o.search > 0) {
@@ -339,7 +343,8 @@ ClassResult run_class(const Options& o, const std::string& dir, int k) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.17g", r.threshold);
   c.put_text("threshold.value", buf);
-  c.put_text("threshold.fpr", std::to_string(o.fpr));
+  std::snprintf(buf, sizeof buf, "%g", o.fpr);
+  c.put_text("threshold.fpr", buf);
   ganpp::save_model(c, "generator", m.g);
   ganpp::save_model(c, "discriminator", m.d);
   ganpp::save_model(c, "encoder", m.e);
@@ -486,7 +491,7 @@ int run_score(const Options& o) {
   if (o.json)
     examples::print_json({{"images", ds.count}, {"flagged", flagged}, {"threshold", threshold}, {"fpr", std::stod(fpr)}, {"csv", out}});
   else
-    std::printf("%lld images scored; %ld above the threshold %.6g (set for a false-positive rate of %s on held-out %s training images of run.holdout %s); scores in %s\n",
+    std::printf("%lld images scored; %ld above the threshold %.6g (set for a false-positive rate of %s on normal %s training images kept out of training, class %s held out); scores in %s\n",
                 static_cast<long long>(ds.count), flagged, threshold, fpr.c_str(), c.has("run.dataset") ? c.text("run.dataset").c_str() : "?",
                 c.has("run.holdout") ? c.text("run.holdout").c_str() : "?", out.c_str());
   return 0;
