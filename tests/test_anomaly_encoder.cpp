@@ -94,6 +94,9 @@ TEST_CASE("EncoderTrainer: the score is residual + kappa feature residual, and i
     double r = 0;
     for (Index j = 0; j < 4; ++j) r += std::pow(rec[i * 4 + j] - x[i * 4 + j], 2);
     CHECK(s.residual[k] == Approx(r / 4).epsilon(1e-12));
+    double content = 0;  // mean((x - background)^2) with the default background -1
+    for (Index j = 0; j < 4; ++j) content += std::pow(x[i * 4 + j] + 1, 2) / 4;
+    CHECK(s.relative_residual[k] == Approx(s.residual[k] / content).epsilon(1e-12));
     CHECK(s.score[k] == Approx(s.residual[k] + 2.5 * s.feature_residual[k]).epsilon(1e-12));
     CHECK(s.discriminator[k] == Approx(std::log1p(std::exp(-logits[i]))).epsilon(1e-12));
     CHECK(s.feature_residual[k] >= 0);

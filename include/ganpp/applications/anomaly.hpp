@@ -53,6 +53,18 @@ class FrozenGan {
   bool g_train_, d_train_, g_frozen_, d_frozen_, g_grad_, d_grad_;
 };
 
+/// A residual relative to its input's content: residual / mean((x - background)^2) over the input's n elements
+/// (AnomalyScores::relative_residual), with an input of pure background dividing by 1e-12.
+template <typename Scalar>
+double relative_residual(double residual, const Scalar* x, Index n, double background) {
+  double content = 0;
+  for (Index j = 0; j < n; ++j) {
+    const double d = static_cast<double>(x[j]) - background;
+    content += d * d;
+  }
+  return residual / std::max(content / static_cast<double>(n), 1e-12);
+}
+
 }  // namespace detail
 
 /// How AnomalyScorer scores inputs: with the discriminator alone, or with AnoGAN's latent search (Schlegl et al.
@@ -157,13 +169,8 @@ class AnomalyScorer {
     evaluate(x, false);
     for (Index i = 0; i < m; ++i) {
       const auto k = static_cast<std::size_t>(i);
-      double content = 0;
-      for (Index j = 0; j < per; ++j) {
-        const double d = static_cast<double>(x[i * per + j]) - o_.background;
-        content += d * d;
-      }
       s.residual.push_back(residual_[k]);
-      s.relative_residual.push_back(residual_[k] / std::max(content / static_cast<double>(per), 1e-12));
+      s.relative_residual.push_back(detail::relative_residual(residual_[k], x.data() + i * per, per, o_.background));
       s.score.push_back(loss(k));
     }
   }

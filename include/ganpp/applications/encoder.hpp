@@ -156,15 +156,10 @@ class EncoderTrainer {
       for (std::size_t l = feature_layers(); l < d_.net().size(); ++l) t = &d_.net()[l].forward(*t);
       for (Index i = 0; i < m; ++i) {
         const auto k = static_cast<std::size_t>(i);
-        double content = 0;
-        for (Index j = 0; j < per; ++j) {
-          const double dv = static_cast<double>(chunk_[i * per + j]) - o_.background;
-          content += dv * dv;
-        }
         s.discriminator.push_back(static_cast<double>(softplus(-(*t)[i])));
         s.residual.push_back(residual_[k]);
         s.feature_residual.push_back(feature_residual_[k]);
-        s.relative_residual.push_back(residual_[k] / std::max(content / static_cast<double>(per), 1e-12));
+        s.relative_residual.push_back(detail::relative_residual(residual_[k], chunk_.data() + i * per, per, o_.background));
         s.score.push_back(residual_[k] + o_.kappa * feature_residual_[k]);
       }
     }
