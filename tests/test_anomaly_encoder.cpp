@@ -37,27 +37,32 @@ struct TinyGan {
 }  // namespace
 
 TEST_CASE("EncoderTrainer: the izi_f loss's gradient matches finite differences, and G and D stay untouched", "[anomaly][gradient]") {
-  for (long feature_layers : {-1L, 1L}) {  // features after D's LeakyReLU (the default), or straight after its first Linear
-    INFO("feature_layers " << feature_layers);
+  // feature_layers -1: D's features after its LeakyReLU (the default); 1: straight after its first Linear.
+  // tune_g: the autoencoder-style variant, where G's parameters get gradients too.
+  for (auto [feature_layers, tune_g] : {std::pair<long, bool>{-1, false}, {1, false}, {-1, true}}) {
+    INFO("feature_layers " << feature_layers << ", G trained " << tune_g);
     TinyGan<double> m;
     randomize(m.g.net(), 1);
     randomize(m.d.net(), 2);
     randomize(m.e.net(), 3);
     m.g.train(true);
-    Sgd<double> opt(m.e.parameters(), {0.1});
+    Sgd<double> opt(m.e.parameters(), {0.1}), g_opt(m.g.parameters(), {0.1});
     EncoderOptions o;
     o.kappa = 0.7;
     o.feature_layers = feature_layers;
-    EncoderTrainer<double> trainer(m.g, m.d, m.e, opt, o);
+    EncoderTrainer<double> trainer = tune_g ? EncoderTrainer<double>(m.g, m.d, m.e, opt, g_opt, o) : EncoderTrainer<double>(m.g, m.d, m.e, opt, o);
     CHECK(trainer.feature_layers() == (feature_layers < 0 ? 2u : 1u));
     const Tensor<double> x = random_tensor<double>(Shape{3, 4}, 5);
     const std::vector<double> g_before = test::flat(m.g.parameters()), d_before = test::flat(m.d.parameters());
     trainer.loss_and_gradient(x);
+    std::vector<Parameter<double>> checked = m.e.parameters();
+    if (tune_g)
+      for (auto& p : m.g.parameters()) checked.push_back(p);
     std::vector<Tensor<double>> analytic;
-    for (auto& p : m.e.parameters()) analytic.push_back(*p.grad);
+    for (auto& p : checked) analytic.push_back(*p.grad);
     double worst = 0;
     for (std::size_t k = 0; k < analytic.size(); ++k) {
-      Tensor<double>& value = *m.e.parameters()[k].value;
+      Tensor<double>& value = *checked[k].value;
       for (Index i = 0; i < value.size(); ++i) {
         const double numeric = test::numeric_derivative(value, i, [&] { return trainer.loss_and_gradient(x); });
         worst = std::max(worst, rel_error(analytic[k][i], numeric));
@@ -66,10 +71,14 @@ TEST_CASE("EncoderTrainer: the izi_f loss's gradient matches finite differences,
     CHECK(worst < 1e-7);
     CHECK(test::flat(m.g.parameters()) == g_before);
     CHECK(test::flat(m.d.parameters()) == d_before);
-    for (auto& p : m.g.parameters()) CHECK(p.grad->array().abs().maxCoeff() == 0.0);
+    if (!tune_g)
+      for (auto& p : m.g.parameters()) CHECK(p.grad->array().abs().maxCoeff() == 0.0);
     for (auto& p : m.d.parameters()) CHECK(p.grad->array().abs().maxCoeff() == 0.0);
     CHECK(m.g.is_training());           // restored
     CHECK_FALSE(m.g.net().is_frozen());
+    trainer.step(x);  // moves G only in the autoencoder-style variant, and D never
+    CHECK((test::flat(m.g.parameters()) != g_before) == tune_g);
+    CHECK(test::flat(m.d.parameters()) == d_before);
   }
 }
 

@@ -61,7 +61,7 @@ struct Options {
   long feature_layers = -1;
   double kappa = 1.0, fpr = 0.05;
   std::uint64_t seed = 0;
-  bool json = false;
+  bool json = false, tune_generator = false;
 };
 
 void add_options(CLI::App& app, Options& o) {
@@ -76,6 +76,8 @@ void add_options(CLI::App& app, Options& o) {
   app.add_option("--steps", o.steps, "cap on the steps of each training (for quick runs)")->check(examples::integer_at_least(1))->default_str("");
   app.add_option("--kappa", o.kappa, "weight of the discriminator-feature residual in the encoder's loss and score")->check(examples::number_above(0));
   app.add_option("--feature-layers", o.feature_layers, "D's first N layers give the features (-1: all but the last)")->check(CLI::Range(-1L, 64L));
+  app.add_flag("--tune-generator", o.tune_generator,
+               "autoencoder-style: train G with the encoder on the same loss (not f-AnoGAN's izi_f, whose G is frozen)");
   app.add_option("--eval", o.eval, "test images scored: N of the held-out class and N of the others")->check(examples::integer_at_least(1));
   app.add_option("--knn-train", o.knn_train, "normal training images the kNN baseline compares with")->check(examples::integer_at_least(1));
   app.add_option("--knn-k", o.knn_k, "the kNN score is the distance to the k-th nearest")->check(examples::integer_at_least(1, 1000));
@@ -253,8 +255,8 @@ ClassResult run_class(const Options& o, const std::string& dir, int k) {
     std::fflush(stdout);
   }
   const ganpp::EncoderOptions eo = encoder_options(o.kappa, o.feature_layers);
-  ganpp::Adam<float> e_opt(m.e.parameters(), {1e-4, 0.5, 0.999});
-  ganpp::EncoderTrainer<float> enc(m.g, m.d, m.e, e_opt, eo);
+  ganpp::Adam<float> e_opt(m.e.parameters(), {1e-4, 0.5, 0.999}), g_opt(m.g.parameters(), {1e-4, 0.5, 0.999});
+  ganpp::EncoderTrainer<float> enc = o.tune_generator ? ganpp::EncoderTrainer<float>(m.g, m.d, m.e, e_opt, g_opt, eo) : ganpp::EncoderTrainer<float>(m.g, m.d, m.e, e_opt, eo);
   {
     ganpp::BatchLoader<float> loader(train, 64, o.seed + 5, flat);
     ganpp::Tensor<float> x;
@@ -340,6 +342,7 @@ ClassResult run_class(const Options& o, const std::string& dir, int k) {
   c.put_text("run.holdout", std::to_string(k));
   c.put_text("encoder.kappa", std::to_string(o.kappa));
   c.put_text("encoder.feature_layers", std::to_string(o.feature_layers));
+  c.put_text("encoder.tune_generator", o.tune_generator ? "1" : "0");
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.17g", r.threshold);
   c.put_text("threshold.value", buf);
@@ -403,8 +406,8 @@ int run_protocol(const Options& o) {
     classes.push_back(std::stoi(o.holdout));
   examples::make_output_folder(o.out);
   if (!o.json)
-    std::printf("%s, %s GAN %ld epochs + encoder %ld epochs (kappa %g), %ld anomalous and %ld normal test images per class, kNN k=%ld over %ld normal training images\n",
-                o.dataset.c_str(), o.arch.c_str(), o.epochs, o.encoder_epochs, o.kappa, o.eval, o.eval, o.knn_k, o.knn_train);
+    std::printf("%s, %s GAN %ld epochs + encoder %ld epochs (kappa %g%s), %ld anomalous and %ld normal test images per class, kNN k=%ld over %ld normal training images\n",
+                o.dataset.c_str(), o.arch.c_str(), o.epochs, o.encoder_epochs, o.kappa, o.tune_generator ? ", G tuned with it" : "", o.eval, o.eval, o.knn_k, o.knn_train);
   std::vector<ClassResult> results;
   nlohmann::ordered_json rows = nlohmann::ordered_json::array();
   for (int k : classes) {

@@ -52,7 +52,7 @@ struct EncoderOptions {
 ///   L = 1/B sum_i [ mean_j (G(E(x_i))_j - x_ij)^2 + kappa mean_k (f(G(E(x_i)))_k - f(x_i)_k)^2 ],
 /// where f is the output of the discriminator's first layers. The generator and the discriminator are frozen and in
 /// eval mode throughout (their modes and flags are restored afterwards; their parameters and gradients are left
-/// untouched); only E's parameters get gradients. The anomaly score of an input is the same sum for that input,
+/// untouched); only E's parameters get gradients (in the autoencoder-style variant, G's too). The anomaly score of an input is the same sum for that input,
 /// residual + kappa feature_residual: inputs the GAN's range does not hold reconstruct badly in both spaces.
 /// @tparam Scalar float or double.
 template <typename Scalar = float>
@@ -68,6 +68,22 @@ class EncoderTrainer {
   EncoderTrainer(Generator<Scalar>& g, Discriminator<Scalar>& d, Encoder<Scalar>& e, Optimizer<Scalar>& e_opt, EncoderOptions o = {})
       : EncoderTrainer(g, d, e, o) {
     opt_ = &e_opt;
+  }
+
+  /// The autoencoder-style variant: as above, but the generator is trained too, on the same loss, by g_opt (it stays
+  /// in eval mode; the discriminator stays frozen). G(E(x)) then reconstructs the training data better, and G is no
+  /// longer the GAN's generator: this is not f-AnoGAN's izi_f, whose generator is frozen.
+  /// @param g the trained generator, fine-tuned.
+  /// @param d the trained discriminator.
+  /// @param e the encoder to train.
+  /// @param e_opt an optimizer over e.parameters().
+  /// @param g_opt an optimizer over g.parameters().
+  /// @param o the loss weights and the feature layer.
+  /// @throws argument_error, shape_error as above.
+  EncoderTrainer(Generator<Scalar>& g, Discriminator<Scalar>& d, Encoder<Scalar>& e, Optimizer<Scalar>& e_opt, Optimizer<Scalar>& g_opt,
+                 EncoderOptions o = {})
+      : EncoderTrainer(g, d, e, e_opt, o) {
+    g_opt_ = &g_opt;
   }
 
   /// For scoring with a trained encoder only: step() throws.
@@ -101,12 +117,17 @@ class EncoderTrainer {
   /// How many of the discriminator's first layers make the features f(x).
   std::size_t feature_layers() const { return static_cast<std::size_t>(features_); }
 
-  /// Sets E's parameter gradients to dL/dparameter for the batch x (replacing what they held) and returns L.
+  /// Sets E's parameter gradients (and G's, when G is trained too) to dL/dparameter for the batch x, replacing what
+  /// they held, and returns L.
   /// @throws shape_error for inputs of another shape than D's input.
   double loss_and_gradient(const Tensor<Scalar>& x) {
     check_input("loss_and_gradient", x);
     detail::FrozenGan<Scalar> guard(g_, d_);
     e_.zero_grad();
+    if (g_opt_) {
+      g_.set_frozen(false);  // the guard refreezes it as it found it
+      g_.zero_grad();
+    }
     const Index b = x.batch();
     reconstruct(x);
     const Scalar scale = Scalar(1) / static_cast<Scalar>(b);
@@ -126,12 +147,13 @@ class EncoderTrainer {
     return loss / static_cast<double>(b);
   }
 
-  /// One training step on a batch: loss_and_gradient(x), then the optimizer's step. Returns the loss.
+  /// One training step on a batch: loss_and_gradient(x), then the optimizers' steps. Returns the loss.
   /// @throws shape_error for inputs of another shape than D's input; argument_error without an optimizer.
   double step(const Tensor<Scalar>& x) {
     if (!opt_) throw argument_error("EncoderTrainer::step(): constructed without an optimizer (for scoring only)");
     const double loss = loss_and_gradient(x);
     opt_->step();
+    if (g_opt_) g_opt_->step();
     return loss;
   }
 
@@ -210,6 +232,7 @@ class EncoderTrainer {
   Discriminator<Scalar>& d_;
   Encoder<Scalar>& e_;
   Optimizer<Scalar>* opt_ = nullptr;
+  Optimizer<Scalar>* g_opt_ = nullptr;  // set when G is fine-tuned too
   EncoderOptions o_;
   long features_ = 0;
   Tensor<Scalar> chunk_, feat_x_, rec_, feat_rec_, grad_feat_, grad_rec_;
