@@ -262,6 +262,26 @@ TEST_CASE("auroc: perfect, reversed, tied and a hand-computed case", "[metrics]"
   CHECK_THROWS_AS(auroc({0.1, std::nan("")}, {0, 1}), argument_error);
 }
 
+TEST_CASE("average_precision: perfect, reversed, tied and hand-computed cases", "[metrics]") {
+  CHECK(average_precision({0.1, 0.2, 0.8, 0.9}, {0, 0, 1, 1}) == 1.0);
+  // Descending: 0.9 (1) P 1 R 1/2; 0.8 (0) R unchanged; 0.7 (1) P 2/3 R 1. AP = 1/2 * 1 + 1/2 * 2/3.
+  CHECK(average_precision({0.9, 0.8, 0.7, 0.6}, {1, 0, 1, 0}) == Approx(0.5 + 1.0 / 3));
+  // Reversed: 0.9 and 0.8 negatives (R 0); 0.2 (1) P 1/3 R 1/2; 0.1 (1) P 1/2 R 1. AP = 1/6 + 1/4.
+  CHECK(average_precision({0.1, 0.2, 0.8, 0.9}, {1, 1, 0, 0}) == Approx(5.0 / 12));
+  // A tie is one threshold: 0.9 (0) R 0; the pair at 0.5 (one positive, one negative) P 1/3 R 1/2; 0.1 (1) P 1/2 R 1.
+  // Whichever of the tied pair comes first in the input, AP = 1/6 + 1/4.
+  CHECK(average_precision({0.9, 0.5, 0.5, 0.1}, {0, 1, 0, 1}) == Approx(5.0 / 12));
+  CHECK(average_precision({0.9, 0.5, 0.5, 0.1}, {0, 0, 1, 1}) == Approx(5.0 / 12));
+  // Every score tied: one threshold calling everything positive, P = share of positives, R = 1.
+  CHECK(average_precision({0.5, 0.5, 0.5, 0.5, 0.5}, {0, 1, 0, 1, 0}) == Approx(0.4));
+  // A positive tied with the top negative: 0.9 (1) P 1 R 1/3; 0.6 pair (1, 0) P 2/3 R 2/3; 0.2 (0) R same; 0.1 (1) P 3/5 R 1.
+  CHECK(average_precision({0.6, 0.9, 0.1, 0.6, 0.2}, {0, 1, 1, 1, 0}) == Approx(1.0 / 3 + 2.0 / 9 + 1.0 / 5));
+  CHECK_THROWS_AS(average_precision({0.1, 0.2}, {1, 1}), argument_error);
+  CHECK_THROWS_AS(average_precision({0.1, 0.2}, {0, 3}), argument_error);
+  CHECK_THROWS_AS(average_precision({0.1}, {0, 1}), argument_error);
+  CHECK_THROWS_WITH(average_precision({0.1, std::nan("")}, {0, 1}), Catch::StartsWith("average_precision(): score 1"));
+}
+
 TEST_CASE("frechet_distance and precision_recall reject non-finite features, naming the set and the row", "[metrics]") {
   const FeatureMatrix good = normal_matrix(20, 4, 21);
   FeatureMatrix bad = good;

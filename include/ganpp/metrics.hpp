@@ -155,6 +155,28 @@ inline PrecisionRecall precision_recall(const FeatureMatrix& real, const Feature
   return {coverage(real, real_r, generated), coverage(generated, gen_r, real)};
 }
 
+namespace detail {
+// Checks scores and 0/1 labels for auroc() and average_precision(); returns the number of positives and sets
+// `order` to the sample indices sorted by ascending score.
+inline double check_scored_labels(const char* fn, const std::vector<double>& scores, const std::vector<int>& labels, std::vector<std::size_t>& order) {
+  const std::string f(fn);
+  if (scores.size() != labels.size())
+    throw argument_error(f + "(): " + std::to_string(scores.size()) + " scores but " + std::to_string(labels.size()) + " labels");
+  order.resize(scores.size());
+  double positives = 0;
+  for (std::size_t i = 0; i < scores.size(); ++i) {
+    if (labels[i] != 0 && labels[i] != 1) throw argument_error(f + "(): label " + std::to_string(labels[i]) + " is not 0 or 1");
+    if (!std::isfinite(scores[i])) throw argument_error(f + "(): score " + std::to_string(i) + " is not finite");
+    order[i] = i;
+    positives += labels[i];
+  }
+  if (positives == 0 || positives == static_cast<double>(scores.size()))
+    throw argument_error(f + "(): need at least one positive and one negative");
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return scores[a] < scores[b]; });
+  return positives;
+}
+}  // namespace detail
+
 /// Area under the ROC curve of scores meant to be higher for positives (anomalies) than for negatives: the
 /// probability that a random positive scores above a random negative, ties counting one half (the Mann-Whitney U
 /// statistic divided by n_pos * n_neg; Hanley & McNeil 1982). 1 separates perfectly, 0.5 is chance.
@@ -162,18 +184,9 @@ inline PrecisionRecall precision_recall(const FeatureMatrix& real, const Feature
 /// @param labels 1 for a positive, 0 for a negative, one per score.
 /// @throws argument_error for mismatched sizes, labels other than 0 and 1, a missing class or a non-finite score.
 inline double auroc(const std::vector<double>& scores, const std::vector<int>& labels) {
-  if (scores.size() != labels.size())
-    throw argument_error("auroc(): " + std::to_string(scores.size()) + " scores but " + std::to_string(labels.size()) + " labels");
-  std::vector<std::size_t> order(scores.size());
-  double positives = 0, negatives = 0;
-  for (std::size_t i = 0; i < scores.size(); ++i) {
-    if (labels[i] != 0 && labels[i] != 1) throw argument_error("auroc(): label " + std::to_string(labels[i]) + " is not 0 or 1");
-    if (!std::isfinite(scores[i])) throw argument_error("auroc(): score " + std::to_string(i) + " is not finite");
-    order[i] = i;
-    (labels[i] ? positives : negatives) += 1;
-  }
-  if (positives == 0 || negatives == 0) throw argument_error("auroc(): need at least one positive and one negative");
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return scores[a] < scores[b]; });
+  std::vector<std::size_t> order;
+  const double positives = detail::check_scored_labels("auroc", scores, labels, order);
+  const double negatives = static_cast<double>(scores.size()) - positives;
   // Sum of the positives' ranks (1-based), tied scores sharing their average rank.
   double rank_sum = 0;
   for (std::size_t i = 0; i < order.size();) {
@@ -184,6 +197,31 @@ inline double auroc(const std::vector<double>& scores, const std::vector<int>& l
     i = j;
   }
   return (rank_sum - positives * (positives + 1) / 2) / (positives * negatives);
+}
+
+/// Average precision, the area under the precision-recall curve as a step function: with the distinct scores t_1 >
+/// t_2 > ... taken in turn as thresholds (a sample is called positive when its score is >= t_k), AP = sum_k (R_k -
+/// R_{k-1}) P_k, where P_k and R_k are the precision and the recall at t_k and R_0 = 0. Tied scores form one
+/// threshold, so their order does not matter (scikit-learn's average_precision_score computes the same). 1 ranks
+/// every positive first; a random ranking gives about the share of positives.
+/// @param scores one score per sample, higher meaning more likely positive; must be finite.
+/// @param labels 1 for a positive, 0 for a negative, one per score.
+/// @throws argument_error for mismatched sizes, labels other than 0 and 1, a missing class or a non-finite score.
+inline double average_precision(const std::vector<double>& scores, const std::vector<int>& labels) {
+  std::vector<std::size_t> order;
+  const double positives = detail::check_scored_labels("average_precision", scores, labels, order);
+  double tp = 0, called = 0, recall = 0, ap = 0;
+  for (std::size_t j = order.size(); j > 0;) {  // descending score, one tied group at a time
+    std::size_t i = j;
+    while (i > 0 && scores[order[i - 1]] == scores[order[j - 1]]) --i;
+    for (std::size_t t = i; t < j; ++t) tp += labels[order[t]];
+    called += static_cast<double>(j - i);
+    const double r = tp / positives;
+    ap += (r - recall) * (tp / called);
+    recall = r;
+    j = i;
+  }
+  return ap;
 }
 
 namespace detail {

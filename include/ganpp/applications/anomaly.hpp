@@ -16,6 +16,57 @@
 
 namespace ganpp {
 
+namespace detail {
+
+/// Puts a generator and a discriminator in eval mode, frozen, with input gradients on; restores the modes and flags
+/// it found when it goes (AnomalyScorer and EncoderTrainer score and train through frozen models).
+template <typename Scalar>
+class FrozenGan {
+ public:
+  /// Freezes both models and turns their input gradients on.
+  /// @param g the generator.
+  /// @param d the discriminator.
+  FrozenGan(Generator<Scalar>& g, Discriminator<Scalar>& d)
+      : g_(g), d_(d), g_train_(g.is_training()), d_train_(d.is_training()), g_frozen_(g.net().is_frozen()), d_frozen_(d.net().is_frozen()),
+        g_grad_(g.net().needs_input_grad()), d_grad_(d.net().needs_input_grad()) {
+    for (Model<Scalar>* m : {static_cast<Model<Scalar>*>(&g), static_cast<Model<Scalar>*>(&d)}) {
+      m->eval();
+      m->set_frozen(true);
+      m->set_input_grad(true);
+    }
+  }
+  /// Restores what the constructor found.
+  ~FrozenGan() {
+    g_.train(g_train_);
+    d_.train(d_train_);
+    g_.set_frozen(g_frozen_);
+    d_.set_frozen(d_frozen_);
+    g_.set_input_grad(g_grad_);
+    d_.set_input_grad(d_grad_);
+  }
+  FrozenGan(const FrozenGan&) = delete;
+  FrozenGan& operator=(const FrozenGan&) = delete;
+
+ private:
+  Generator<Scalar>& g_;
+  Discriminator<Scalar>& d_;
+  bool g_train_, d_train_, g_frozen_, d_frozen_, g_grad_, d_grad_;
+};
+
+/// A residual relative to its input's content: residual / mean((x - background)^2) over the input's n elements
+/// (AnomalyScores::relative_residual), with an input of pure background dividing by 1e-12.
+template <typename Scalar>
+double relative_residual(double residual, const Scalar* x, Index n, double background) {
+  double content = 0;
+  for (Index j = 0; j < n; ++j) {
+    const double d = static_cast<double>(x[j]) - background;
+    content += d * d;
+  }
+  return residual / std::max(content / static_cast<double>(n), 1e-12);
+}
+
+}  // namespace detail
+
 /// How AnomalyScorer scores inputs: with the discriminator alone, or with AnoGAN's latent search (Schlegl et al.
 /// 2017) for the generated sample closest to each input.
 struct AnomalyOptions {
@@ -35,12 +86,16 @@ struct AnomalyScores {
   std::vector<double> score;
   /// softplus(-D(x)) = -log sigmoid(D(x)): how fake the discriminator finds the input itself.
   std::vector<double> discriminator;
-  /// Mean squared difference between the input and G(z*), per element (empty without a search).
+  /// Mean squared difference between the input and its reconstruction G(z*) (the search's) or G(E(x)) (an
+  /// encoder's), per element (empty without a search).
   std::vector<double> residual;
   /// residual / mean((x - background)^2): the residual relative to the input's own content. On images the raw
   /// residual grows with the amount of ink (an MNIST 1 reconstructs far better than a 0 or an 8), which can hide
   /// what is unusual; this divides that out (empty without a search; an input of pure background divides by 1e-12).
   std::vector<double> relative_residual;
+  /// Mean squared difference between the discriminator's features of the input and of its reconstruction, per
+  /// feature (f-AnoGAN's discriminator residual; filled by EncoderTrainer::score() only).
+  std::vector<double> feature_residual;
 };
 
 /// Scores inputs by how unlike the training data a trained GAN finds them.
@@ -83,7 +138,7 @@ class AnomalyScorer {
     if (x.rank() < 1 || x.batch() < 1 || x.shape().sample_shape() != d_.input_shape())
       throw shape_error("AnomalyScorer::score(): expected a non-empty batch of per-sample shape " + d_.input_shape().str() + ", got " +
                         x.shape().str());
-    ModeGuard guard(g_, d_);
+    detail::FrozenGan<Scalar> guard(g_, d_);
     AnomalyScores s;
     const Index n = x.batch(), per = x.shape().sample_size();
     Rng rng(o_.seed);
@@ -100,35 +155,6 @@ class AnomalyScorer {
   }
 
  private:
-  // Puts both models in eval mode, frozen, with input gradients on; restores what it found when it goes.
-  class ModeGuard {
-   public:
-    ModeGuard(Generator<Scalar>& g, Discriminator<Scalar>& d)
-        : g_(g), d_(d), g_train_(g.is_training()), d_train_(d.is_training()), g_frozen_(g.net().is_frozen()), d_frozen_(d.net().is_frozen()),
-          g_grad_(g.net().needs_input_grad()), d_grad_(d.net().needs_input_grad()) {
-      for (Model<Scalar>* m : {static_cast<Model<Scalar>*>(&g), static_cast<Model<Scalar>*>(&d)}) {
-        m->eval();
-        m->set_frozen(true);
-        m->set_input_grad(true);
-      }
-    }
-    ~ModeGuard() {
-      g_.train(g_train_);
-      d_.train(d_train_);
-      g_.set_frozen(g_frozen_);
-      d_.set_frozen(d_frozen_);
-      g_.set_input_grad(g_grad_);
-      d_.set_input_grad(d_grad_);
-    }
-    ModeGuard(const ModeGuard&) = delete;
-    ModeGuard& operator=(const ModeGuard&) = delete;
-
-   private:
-    Generator<Scalar>& g_;
-    Discriminator<Scalar>& d_;
-    bool g_train_, d_train_, g_frozen_, d_frozen_, g_grad_, d_grad_;
-  };
-
   // Latent search for one chunk; appends its scores and residuals.
   void search(const Tensor<Scalar>& x, Rng& rng, AnomalyScores& s) {
     const Index m = x.batch(), per = x.shape().sample_size();
@@ -143,13 +169,8 @@ class AnomalyScorer {
     evaluate(x, false);
     for (Index i = 0; i < m; ++i) {
       const auto k = static_cast<std::size_t>(i);
-      double content = 0;
-      for (Index j = 0; j < per; ++j) {
-        const double d = static_cast<double>(x[i * per + j]) - o_.background;
-        content += d * d;
-      }
       s.residual.push_back(residual_[k]);
-      s.relative_residual.push_back(residual_[k] / std::max(content / static_cast<double>(per), 1e-12));
+      s.relative_residual.push_back(detail::relative_residual(residual_[k], x.data() + i * per, per, o_.background));
       s.score.push_back(loss(k));
     }
   }
