@@ -78,6 +78,8 @@ int parts(const ganpp::Communicator& comm, const std::string& model, int reps) {
   const bool mlp = model == "mlp";
   auto g = mlp ? mnist::mlp_generator<float>() : mnist::dcgan_generator<float>();
   auto d = mlp ? mnist::mlp_discriminator<float>() : mnist::dcgan_discriminator<float>();
+  g.reset_parameters(ganpp::Init::torch_default, 1);  // as train() does: the values Adam sees in training
+  d.reset_parameters(ganpp::Init::torch_default, 2);
   ganpp::Adam<float> g_opt(g.parameters(), {2e-4, 0.5, 0.999}), d_opt(d.parameters(), {2e-4, 0.5, 0.999});
   std::vector<ganpp::Parameter<float>> ps = g.parameters();
   for (auto& p : d.parameters()) ps.push_back(p);
