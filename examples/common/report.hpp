@@ -209,6 +209,20 @@ inline std::string svg_chart(const std::string& title, const std::string& x_labe
   return svg + "</svg>";
 }
 
+/// A chart of losses.csv-style rows over the step axis: each named LossRow field one series (drawn per step, faintly,
+/// with a moving average over it), in the given colours, the y axis labelled `y_label`.
+inline std::string svg_chart(const std::string& title, const std::vector<LossRow>& rows,
+                             const std::vector<std::pair<std::string, double LossRow::*>>& fields, const std::vector<std::string>& colors,
+                             const std::string& y_label = "value") {
+  std::vector<ChartSeries> series;
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    ChartSeries s{fields[i].first, colors.empty() ? "#333" : colors[i % colors.size()], {}, true, false};
+    for (const auto& r : rows) s.points.push_back({static_cast<double>(r.step), r.*(fields[i].second)});
+    series.push_back(std::move(s));
+  }
+  return svg_chart(title, "training step", y_label, series);
+}
+
 /// Seconds of training in each epoch, from losses.csv's rows (the last row of each epoch); a partial last epoch
 /// counts too.
 inline std::vector<std::pair<long, double>> epoch_seconds(const std::vector<LossRow>& rows) {
@@ -238,15 +252,9 @@ struct Report {
 
 /// The loss charts of losses.csv's rows: D and G losses, D(x) and D(G(z)), each a raw trace with a moving average.
 inline std::string loss_charts(const std::vector<LossRow>& rows) {
-  auto series = [&](const std::string& name, const std::string& color, double LossRow::*field) {
-    ChartSeries s{name, color, {}, true, false};
-    for (const auto& r : rows) s.points.push_back({static_cast<double>(r.step), r.*field});
-    return s;
-  };
-  return svg_chart("Losses", "training step", "loss", {series("D loss", "#d62728", &LossRow::d_loss), series("G loss", "#1f77b4", &LossRow::g_loss)}) +
-         "<br>" +
-         svg_chart("Discriminator outputs", "training step", "mean sigmoid of D",
-                   {series("D(x)", "#d62728", &LossRow::d_real), series("D(G(z))", "#1f77b4", &LossRow::d_fake)});
+  const std::vector<std::string> colors{"#d62728", "#1f77b4"};
+  return svg_chart("Losses", rows, {{"D loss", &LossRow::d_loss}, {"G loss", &LossRow::g_loss}}, colors, "loss") + "<br>" +
+         svg_chart("Discriminator outputs", rows, {{"D(x)", &LossRow::d_real}, {"D(G(z))", &LossRow::d_fake}}, colors, "mean sigmoid of D");
 }
 
 /// Writes report.html: title, settings, time per epoch, the best state and its grid, warnings, metric charts,
