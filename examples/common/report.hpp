@@ -209,6 +209,20 @@ inline std::string svg_chart(const std::string& title, const std::string& x_labe
   return svg + "</svg>";
 }
 
+/// A chart of losses.csv-style rows over the step axis: each named LossRow field one series (drawn per step, faintly,
+/// with a moving average over it), in the given colours, the y axis labelled `y_label`.
+inline std::string svg_chart(const std::string& title, const std::vector<LossRow>& rows,
+                             const std::vector<std::pair<std::string, double LossRow::*>>& fields, const std::vector<std::string>& colors,
+                             const std::string& y_label = "value") {
+  std::vector<ChartSeries> series;
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    ChartSeries s{fields[i].first, colors.empty() ? "#333" : colors[i % colors.size()], {}, true, false};
+    for (const auto& r : rows) s.points.push_back({static_cast<double>(r.step), r.*(fields[i].second)});
+    series.push_back(std::move(s));
+  }
+  return svg_chart(title, "training step", y_label, series);
+}
+
 /// Seconds of training in each epoch, from losses.csv's rows (the last row of each epoch); a partial last epoch
 /// counts too.
 inline std::vector<std::pair<long, double>> epoch_seconds(const std::vector<LossRow>& rows) {
@@ -236,25 +250,10 @@ struct Report {
   std::vector<std::pair<std::string, std::vector<std::uint8_t>>> grids;       ///< (caption, PNG bytes) of the sample grids
 };
 
-/// A chart of chosen LossRow fields over the training step, each a raw trace with a moving average; `colors` are
-/// used in turn. Programs whose losses.csv columns mean something else than a GAN's (ganpp-sr's pixel and content
-/// losses) name them here.
-inline std::string svg_chart(const std::string& title, const std::vector<LossRow>& rows,
-                             const std::vector<std::pair<std::string, double LossRow::*>>& fields, const std::vector<std::string>& colors,
-                             const std::string& y_label = "loss") {
-  std::vector<ChartSeries> series;
-  for (std::size_t i = 0; i < fields.size(); ++i) {
-    ChartSeries s{fields[i].first, colors[i % colors.size()], {}, true, false};
-    for (const auto& r : rows) s.points.push_back({static_cast<double>(r.step), r.*(fields[i].second)});
-    series.push_back(std::move(s));
-  }
-  return svg_chart(title, "training step", y_label, series);
-}
-
 /// The loss charts of losses.csv's rows: D and G losses, D(x) and D(G(z)), each a raw trace with a moving average.
 inline std::string loss_charts(const std::vector<LossRow>& rows) {
   const std::vector<std::string> colors{"#d62728", "#1f77b4"};
-  return svg_chart("Losses", rows, {{"D loss", &LossRow::d_loss}, {"G loss", &LossRow::g_loss}}, colors) + "<br>" +
+  return svg_chart("Losses", rows, {{"D loss", &LossRow::d_loss}, {"G loss", &LossRow::g_loss}}, colors, "loss") + "<br>" +
          svg_chart("Discriminator outputs", rows, {{"D(x)", &LossRow::d_real}, {"D(G(z))", &LossRow::d_fake}}, colors, "mean sigmoid of D");
 }
 
