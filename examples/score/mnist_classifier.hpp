@@ -30,7 +30,7 @@ inline const char* const kClassifierArchitecture = "mnist-lenet-v2";
 
 /// LeNet-style. Features: 1x28x28 -conv 3x3-> 32x28x28 -max pool-> 32x14x14 -conv 3x3-> 64x14x14 -max pool-> 64x7x7
 /// -> 128 (ReLU after each pooling and the 128-unit layer). Head: dropout 0.3, 128 -> 10 logits.
-/// Each pooling comes before its ReLU: max pooling and ReLU commute, and the ReLU then sees a quarter of the pixels.
+/// Each pooling comes before its ReLU (max pooling and ReLU commute, so the order does not change the output).
 class Classifier {
  public:
   static constexpr ganpp::Index kFeatures = 128;
