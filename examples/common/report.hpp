@@ -8,6 +8,8 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -86,6 +88,38 @@ inline std::string svg_chart(const std::string& title, const std::vector<LossRow
     svg += buf;
   }
   return svg + "</svg>";
+}
+
+/// Opens losses.csv for writing with its header: fresh for a new run; for a resumed one the rows up to `keep_upto`
+/// (the checkpoint's step) are kept. Throws ganpp::io_error naming the file when it cannot be written.
+inline std::FILE* open_loss_csv(const std::string& path, bool resumed, long long keep_upto) {
+  std::vector<std::string> keep;
+  if (resumed) {
+    std::ifstream in(path);
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line))
+      if (std::atoll(line.c_str()) <= keep_upto) keep.push_back(line);
+  }
+  std::FILE* csv = std::fopen(path.c_str(), "w");
+  if (!csv) throw ganpp::io_error("cannot write " + path);
+  std::fprintf(csv, "step,epoch,d_loss,g_loss,d_real,d_fake,seconds\n");
+  for (const auto& l : keep) std::fprintf(csv, "%s\n", l.c_str());
+  return csv;
+}
+
+/// The rows of a losses.csv written by open_loss_csv() (malformed lines skipped).
+inline std::vector<LossRow> read_loss_csv(const std::string& path) {
+  std::vector<LossRow> rows;
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  while (std::getline(in, line)) {
+    LossRow r;
+    if (std::sscanf(line.c_str(), "%ld,%ld,%lf,%lf,%lf,%lf,%lf", &r.step, &r.epoch, &r.d_loss, &r.g_loss, &r.d_real, &r.d_fake, &r.seconds) == 7)
+      rows.push_back(r);
+  }
+  return rows;
 }
 
 /// Writes report.html: the title, a summary paragraph, the loss charts and the sample grids (PNG files' bytes).
