@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -207,6 +208,20 @@ inline std::string svg_chart(const std::string& title, const std::string& x_labe
     svg += buf + html_escape(highlight_label) + "</text>";
   }
   return svg + "</svg>";
+}
+
+/// The rows of a losses.csv (step,epoch,d_loss,g_loss,d_real,d_fake,seconds), malformed lines skipped.
+inline std::vector<LossRow> read_loss_csv(const std::string& path) {
+  std::vector<LossRow> rows;
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    LossRow r;
+    if (std::sscanf(line.c_str(), "%ld,%ld,%lf,%lf,%lf,%lf,%lf", &r.step, &r.epoch, &r.d_loss, &r.g_loss, &r.d_real, &r.d_fake, &r.seconds) == 7)
+      rows.push_back(r);
+  }
+  return rows;
 }
 
 /// A chart of losses.csv-style rows over the step axis: each named LossRow field one series (drawn per step, faintly,

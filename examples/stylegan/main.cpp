@@ -288,32 +288,14 @@ class Run {
   }
 
   void open_csv() {
-    const std::string p = path("losses.csv");
-    std::vector<std::string> keep;
-    if (!o_.resume.empty()) {
-      std::ifstream in(p);
-      std::string line;
-      std::getline(in, line);
-      while (std::getline(in, line))
-        if (std::atoll(line.c_str()) <= trainer_.steps()) keep.push_back(line);
-    }
-    csv_ = std::fopen(p.c_str(), "w");
-    if (!csv_) throw ganpp::io_error("cannot write " + p);
-    std::fprintf(csv_, "step,epoch,d_loss,g_loss,d_real,d_fake,seconds\n");
-    for (const auto& l : keep) std::fprintf(csv_, "%s\n", l.c_str());
+    csv_ = examples::open_csv(path("losses.csv"), "step,epoch,d_loss,g_loss,d_real,d_fake,seconds",
+                              o_.resume.empty() ? -1 : static_cast<long long>(trainer_.steps()));
   }
+
 
   void write_report() {
     std::fflush(csv_);
-    std::vector<examples::LossRow> rows;
-    std::ifstream in(path("losses.csv"));
-    std::string line;
-    std::getline(in, line);
-    while (std::getline(in, line)) {
-      examples::LossRow r;
-      if (std::sscanf(line.c_str(), "%ld,%ld,%lf,%lf,%lf,%lf,%lf", &r.step, &r.epoch, &r.d_loss, &r.g_loss, &r.d_real, &r.d_fake, &r.seconds) == 7)
-        rows.push_back(r);
-    }
+    const std::vector<examples::LossRow> rows = examples::read_loss_csv(path("losses.csv"));
     std::vector<std::pair<std::string, std::vector<std::uint8_t>>> grids;
     auto add = [&](const std::string& file, const std::string& caption) {
       std::ifstream png(path(file), std::ios::binary);
