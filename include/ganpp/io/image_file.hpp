@@ -15,15 +15,15 @@
 #include <string>
 #include <vector>
 
-// stb_image's implementation is compiled here with STBI_STATIC, as png.hpp does for stb_image_write: private to each
+// stb_image's implementation is compiled here with STB_IMAGE_STATIC, as png.hpp does for stb_image_write: private to each
 // translation unit, so several TUs link without duplicate symbols; a TU that included <stb_image.h> first, or asked for
 // the implementation itself, gets what it asked for.
 #ifndef STBI_INCLUDE_STB_IMAGE_H
 #ifndef STB_IMAGE_IMPLEMENTATION
 #define STB_IMAGE_IMPLEMENTATION
 #define GANPP_STBI_OWN_IMPLEMENTATION_
-#ifndef STBI_STATIC
-#define STBI_STATIC
+#ifndef STB_IMAGE_STATIC
+#define STB_IMAGE_STATIC
 #endif
 #ifndef STBI_NO_STDIO
 #define STBI_NO_STDIO  // files are read here, so that errors name them
