@@ -130,8 +130,8 @@ int main(int argc, char** argv) {
 
     // Synthetic windows, written in the series' units as rows (window, step, series...).
     const Index n_out = windows > 0 ? static_cast<Index>(windows) : n_real;
-    // Sampled in train mode (BatchNorm on each batch of 256's own statistics), as DCGAN implementations sample; in
-    // eval mode (running statistics) the discriminative score on Seattle was 0.5: every window told apart.
+    // Sampled in train mode (BatchNorm on each batch of 256's own statistics), as DCGAN implementations sample. (On
+    // Seattle the discriminative score is 0.5 in either mode: the windows are noisier than the real ones.)
     Rng sample_rng(seed + 4);
     Tensor<float> z, synth(Shape{n_out, ch, len});
     for (Index done = 0; done < n_out;) {
