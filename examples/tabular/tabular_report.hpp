@@ -16,12 +16,6 @@
 
 namespace examples {
 
-inline std::string html_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) out += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : c == '\'' ? "&#39;" : std::string(1, c);
-  return out;
-}
-
 /// Bars of two frequency lists (real in blue, synthetic in red) with labels under the first and last bar.
 inline std::string svg_bars(const std::string& title, const std::vector<double>& real, const std::vector<double>& synth, const std::vector<std::string>& labels) {
   const double w = 340, h = 180, left = 10, top = 24, bottom = 30;
