@@ -288,8 +288,7 @@ int fail(const ganpp::Communicator& comm, const std::string& how, const std::str
 int chaos(const std::string& model, int steps) {
   const ganpp::ImageDataset ds = synthetic_images();
   const double nudge = std::getenv("NUDGE") != nullptr ? std::atof(std::getenv("NUDGE")) : 0.0;  // relative size
-  // One run after the other: two runs interleaved step by step in one process were found not to be bit-identical
-  // even without a nudge (docs/distributed.md), while runs one after the other are.
+  // The two runs go one after the other; interleaved they give the same bits too (tests/test_instance_isolation.cpp).
   Run a(model, ds, 0);
   for (int i = 0; i < steps; ++i) a.trainer.step(a.next());
   Run b(model, ds, 0);
