@@ -24,12 +24,12 @@ using ganpp::Index;
 
 namespace {
 
-struct Result {
+struct SrRunResult {
   int code;
   std::string output;
 };
 
-Result run_sr(const std::string& args, const test::TempDir& scratch) {
+SrRunResult run_sr(const std::string& args, const test::TempDir& scratch) {
   const std::string log = scratch.file("sr-log.txt");
   const int status = std::system((std::string(GANPP_SR_EXE) + " " + args + " > " + log + " 2>&1").c_str());
   std::ifstream in(log);
@@ -63,7 +63,7 @@ TEST_CASE("ganpp-sr --task mnist: outputs, the results table, exact resume and -
   write_digits(data);
   const std::string out = scratch.file("run");
   const std::string common = "--data " + data.path.string() + " --content pixel --pretrain-steps 3" + kTiny;
-  const Result r = run_sr(common + " --gan-steps 3 --out " + out, scratch);
+  const SrRunResult r = run_sr(common + " --gan-steps 3 --out " + out, scratch);
   INFO(r.output);
   REQUIRE(r.code == 0);
   for (const char* method : {"bicubic ", "SRResNet ", "SRGAN "}) CHECK_THAT(r.output, Catch::Contains(method));
@@ -78,7 +78,7 @@ TEST_CASE("ganpp-sr --task mnist: outputs, the results table, exact resume and -
   SECTION("stopped after 4 steps (in the SRGAN phase) and resumed: the same weights as the run in one go") {
     const std::string part = scratch.file("part");
     REQUIRE(run_sr(common + " --gan-steps 1 --out " + part, scratch).code == 0);
-    const Result resumed = run_sr(common + " --gan-steps 3 --out " + part + " --resume " + part + "/checkpoint.ganpp", scratch);
+    const SrRunResult resumed = run_sr(common + " --gan-steps 3 --out " + part + " --resume " + part + "/checkpoint.ganpp", scratch);
     INFO(resumed.output);
     REQUIRE(resumed.code == 0);
     CHECK_THAT(resumed.output, Catch::Contains("resuming at step 4"));
@@ -93,13 +93,13 @@ TEST_CASE("ganpp-sr --task mnist: outputs, the results table, exact resume and -
       }
     CHECK(compared > 10);
     // A resume that changes the model is refused, naming the setting.
-    const Result other = run_sr(common + " --gan-steps 3 --blocks 2 --out " + part + " --resume " + part + "/checkpoint.ganpp", scratch);
+    const SrRunResult other = run_sr(common + " --gan-steps 3 --blocks 2 --out " + part + " --resume " + part + "/checkpoint.ganpp", scratch);
     CHECK(other.code == 1);
     CHECK_THAT(other.output, Catch::Contains("blocks 1") && Catch::Contains("asks for 2"));
   }
   SECTION("a second run into the same folder evaluates its own SRResNet, not the first run's") {
     const std::string first = test::read_bytes(out + "/srresnet.ganpp");
-    const Result again = run_sr(common + " --gan-steps 1 --seed 7 --out " + out, scratch);
+    const SrRunResult again = run_sr(common + " --gan-steps 1 --seed 7 --out " + out, scratch);
     INFO(again.output);
     REQUIRE(again.code == 0);
     CHECK(test::read_bytes(out + "/srresnet.ganpp") != first);
@@ -109,7 +109,7 @@ TEST_CASE("ganpp-sr --task mnist: outputs, the results table, exact resume and -
     for (std::size_t i = 0; i < px.size(); ++i) px[i] = static_cast<std::uint8_t>(i * 53 % 256);
     const std::string in = scratch.file("photo.png"), big = scratch.file("photo-4x.png");
     ganpp::write_png(in, 19, 13, 4, px.data());
-    const Result u = run_sr("--upscale " + in + " --out " + big + " --checkpoint " + out + "/checkpoint.ganpp --tile 8", scratch);
+    const SrRunResult u = run_sr("--upscale " + in + " --out " + big + " --checkpoint " + out + "/checkpoint.ganpp --tile 8", scratch);
     INFO(u.output);
     REQUIRE(u.code == 0);
     const ganpp::Image8 img = ganpp::read_image(big);
@@ -119,19 +119,19 @@ TEST_CASE("ganpp-sr --task mnist: outputs, the results table, exact resume and -
     // Broken and unsupported files, a missing checkpoint, a checkpoint of something else, and no --out.
     const std::string broken = scratch.file("broken.png");
     test::write_bytes(broken, std::string("\x89PNG\r\n\x1a\n garbage", 16));
-    const Result b = run_sr("--upscale " + broken + " --out " + big + " --checkpoint " + out + "/checkpoint.ganpp", scratch);
+    const SrRunResult b = run_sr("--upscale " + broken + " --out " + big + " --checkpoint " + out + "/checkpoint.ganpp", scratch);
     CHECK(b.code == 1);
     CHECK_THAT(b.output, Catch::StartsWith("ganpp-sr: read_image():") && Catch::Contains("broken.png"));
-    const Result m = run_sr("--upscale " + in + " --out " + big + " --checkpoint " + scratch.file("none.ganpp"), scratch);
+    const SrRunResult m = run_sr("--upscale " + in + " --out " + big + " --checkpoint " + scratch.file("none.ganpp"), scratch);
     CHECK(m.code == 1);
     CHECK_THAT(m.output, Catch::Contains("none.ganpp not found"));
     ganpp::Checkpoint foreign;
     foreign.put_text("something", "else");
     foreign.save(scratch.file("foreign.ganpp"));
-    const Result f = run_sr("--upscale " + in + " --out " + big + " --checkpoint " + scratch.file("foreign.ganpp"), scratch);
+    const SrRunResult f = run_sr("--upscale " + in + " --out " + big + " --checkpoint " + scratch.file("foreign.ganpp"), scratch);
     CHECK(f.code == 1);
     CHECK_THAT(f.output, Catch::Contains("not one written by ganpp-sr"));
-    const Result no_out = run_sr("--upscale " + in, scratch);
+    const SrRunResult no_out = run_sr("--upscale " + in, scratch);
     CHECK(no_out.code == 2);
     CHECK_THAT(no_out.output, Catch::Contains("--upscale needs --out"));
   }
@@ -148,7 +148,7 @@ TEST_CASE("ganpp-sr --task emoji: RGBA PNGs composited onto white, held-out name
   }
   const std::string out = scratch.file("emoji");
   const std::string args = "--task emoji --data " + data.path.string() + " --pretrain-steps 2 --gan-steps 2" + kTiny + " --out " + out;
-  const Result r = run_sr(args, scratch);
+  const SrRunResult r = run_sr(args, scratch);
   INFO(r.output);
   REQUIRE(r.code == 0);
   CHECK_THAT(r.output, Catch::Contains("emoji test set") && Catch::Contains("SRGAN "));
@@ -157,20 +157,20 @@ TEST_CASE("ganpp-sr --task emoji: RGBA PNGs composited onto white, held-out name
   CHECK(grid.width == 5 * 66 + 2);
   CHECK_FALSE(fs::exists(out + "/sr.idx3-ubyte"));
   ganpp::write_png(data.file("emoji-odd.png"), 32, 32, 4, px.data());
-  const Result odd = run_sr(args, scratch);
+  const SrRunResult odd = run_sr(args, scratch);
   CHECK(odd.code == 1);
   CHECK_THAT(odd.output, Catch::Contains("emoji-odd.png") && Catch::Contains("expected 64 x 64"));
-  const Result none = run_sr("--task emoji --data " + scratch.file("nowhere") + kTiny, scratch);
+  const SrRunResult none = run_sr("--task emoji --data " + scratch.file("nowhere") + kTiny, scratch);
   CHECK(none.code == 1);
   CHECK_THAT(none.output, Catch::Contains("FetchEmoji.cmake"));
-  const Result features = run_sr("--task emoji --content features --data " + data.path.string() + kTiny, scratch);
+  const SrRunResult features = run_sr("--task emoji --content features --data " + data.path.string() + kTiny, scratch);
   CHECK(features.code == 2);
 }
 
 TEST_CASE("ganpp-sr --content features without a trained classifier says how to get one", "[superres][example]") {
   test::TempDir data, scratch;
   write_digits(data);
-  const Result r =
+  const SrRunResult r =
       run_sr("--data " + data.path.string() + " --classifier " + scratch.file("none.ganpp") + kTiny + " --out " + scratch.file("o"), scratch);
   CHECK(r.code == 1);
   CHECK_THAT(r.output, Catch::Contains("none.ganpp not found: train them first with ganpp-classifier"));

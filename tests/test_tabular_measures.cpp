@@ -10,7 +10,7 @@ using namespace ganpp;
 
 namespace {
 
-const double kNaN = std::numeric_limits<double>::quiet_NaN();
+const double kMissingValue = std::numeric_limits<double>::quiet_NaN();
 
 TableColumn column(const std::string& name, ColumnKind kind, std::vector<double> v, std::vector<std::string> cats = {}) {
   TableColumn c;
@@ -40,13 +40,13 @@ Table correlated(Index n, double r, std::uint64_t seed) {
 
 TEST_CASE("ks_statistic, total_variation, pearson and cramers_v against hand-computed values") {
   // CDF gaps at 1, 2, 3, 4: 1/3, 2/3 - 1/4, 1 - 2/4, 1 - 3/4: the largest is 1/2.
-  CHECK(ks_statistic({1, 2, 3, kNaN}, {2, 3, 4, 5}) == Approx(0.5));
+  CHECK(ks_statistic({1, 2, 3, kMissingValue}, {2, 3, 4, 5}) == Approx(0.5));
   CHECK(ks_statistic({1, 1, 2}, {1, 1, 2}) == 0.0);
-  CHECK_THROWS_AS(ks_statistic({kNaN}, {1}), argument_error);
+  CHECK_THROWS_AS(ks_statistic({kMissingValue}, {1}), argument_error);
   // Frequencies (0, 1, missing): (1/2, 1/4, 1/4) against (1/4, 3/4, 0): (1/4 + 1/2 + 1/4) / 2.
   CHECK(total_variation({0, 0, 1, -1}, {0, 1, 1, 1}) == Approx(0.5));
   // sxy = 11, sxx = 5, syy = 26.
-  CHECK(pearson({1, 2, 3, 4, kNaN}, {2, 4, 5, 9, 100}) == Approx(11 / std::sqrt(130.0)));
+  CHECK(pearson({1, 2, 3, 4, kMissingValue}, {2, 4, 5, 9, 100}) == Approx(11 / std::sqrt(130.0)));
   CHECK(pearson({1, 1, 1}, {1, 2, 3}) == 0.0);
   // The table [[3, 1], [1, 3]]: chi^2 = 4 * 1^2 / 2 = 2, V = sqrt(2 / 8).
   CHECK(cramers_v({0, 0, 0, 0, 1, 1, 1, 1}, {0, 0, 0, 1, 1, 1, 1, 0}) == Approx(0.5));
@@ -75,7 +75,7 @@ TEST_CASE("association_difference: the mean gap of the association matrices") {
 TEST_CASE("distance_to_closest: 0 for a copy, the standardised distance otherwise") {
   Table train, rows;
   train.columns = {column("x", ColumnKind::numeric, {0, 3}), column("c", ColumnKind::categorical, {0, 1}, {"a", "b"})};
-  rows.columns = {column("x", ColumnKind::numeric, {0, 1.5, kNaN}), column("c", ColumnKind::categorical, {0, 0, 0}, {"a", "b"})};
+  rows.columns = {column("x", ColumnKind::numeric, {0, 1.5, kMissingValue}), column("c", ColumnKind::categorical, {0, 0, 0}, {"a", "b"})};
   const RowSpace space(train);  // x: mean 1.5, sd 1.5
   const auto d = distance_to_closest(rows, train, space);
   CHECK(d[0] == 0.0);

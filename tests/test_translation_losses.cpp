@@ -13,10 +13,10 @@ namespace {
 
 // A loss seen as a layer from its input to the one-element tensor (loss), so that check_layer_gradients can check
 // its gradient: backward scales the loss's own gradient by the incoming dLoss.
-class LossAsLayer : public Layer<double> {
+class PixelLossAsLayer : public Layer<double> {
  public:
   using Fn = std::function<double(const Tensor<double>&, Tensor<double>&)>;
-  LossAsLayer(std::string name, Fn fn) : name_(std::move(name)), fn_(std::move(fn)) {}
+  PixelLossAsLayer(std::string name, Fn fn) : name_(std::move(name)), fn_(std::move(fn)) {}
   std::string name() const override { return name_; }
   Shape output_shape(const Shape&) const override { return Shape{1}; }
   const Tensor<double>& forward(const Tensor<double>& x) override {
@@ -36,8 +36,8 @@ class LossAsLayer : public Layer<double> {
   Tensor<double> out_, grad_, grad_in_;
 };
 
-void require_loss_gradient(const std::string& name, const LossAsLayer::Fn& fn, const Tensor<double>& x) {
-  LossAsLayer layer(name, fn);
+void require_loss_gradient(const std::string& name, const PixelLossAsLayer::Fn& fn, const Tensor<double>& x) {
+  PixelLossAsLayer layer(name, fn);
   const GradientCheckResult r = check_layer_gradients<double>(layer, x);
   INFO(name << " on " << x.shape().str() << ": worst entry " << r.where << ", error " << r.max_error);
   REQUIRE(r.max_error < 1e-7);
