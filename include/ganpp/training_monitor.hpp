@@ -10,6 +10,7 @@
 #include "gan_trainer.hpp"
 #include "training_state.hpp"
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -79,9 +80,9 @@ class EarlyStopping {
   /// The record (best score and step, stale count, evaluations) as one line of text, for a checkpoint. The patience,
   /// goal and min_delta are settings, not state: they stay those of the constructor.
   std::string state() const {
-    char buf[96];
-    std::snprintf(buf, sizeof buf, "%lld %.17g %d %d", static_cast<long long>(best_step_), best_, stale_, evaluations_);
-    return buf;
+    std::array<char, 96> buf{};
+    std::snprintf(buf.data(), buf.size(), "%lld %.17g %d %d", static_cast<long long>(best_step_), best_, stale_, evaluations_);
+    return buf.data();
   }
 
   /// Restores a record written by state().
@@ -152,12 +153,12 @@ class CollapseWatch {
     std::vector<std::string> out;
     if (s.d_real > o_.saturated_real && s.d_fake < o_.saturated_fake) {
       if (++saturated_ == o_.saturated_steps) {
-        char buf[256];
-        std::snprintf(buf, sizeof buf,
+        std::array<char, 256> buf{};
+        std::snprintf(buf.data(), buf.size(),
                       "step %lld: D(x) > %.2f and D(G(z)) < %.2f for %lld steps in a row: the discriminator wins outright and the "
                       "generator's gradient vanishes (a collapse, or a run that never started)",
                       static_cast<long long>(s.step), o_.saturated_real, o_.saturated_fake, static_cast<long long>(o_.saturated_steps));
-        out.push_back(buf);
+        out.emplace_back(buf.data());
       }
     } else {
       saturated_ = 0;
@@ -202,10 +203,10 @@ class CollapseWatch {
       const double n = static_cast<double>(window), mean = h.sum / n;
       const double sd = std::sqrt(std::max(0.0, h.sum_sq / n - mean * mean));
       if (loss > mean + o_.spike_sigmas * sd && loss > mean + o_.spike_min_rise) {
-        char buf[256];
-        std::snprintf(buf, sizeof buf, "step %lld: %s loss spiked to %.3g (mean %.3g, standard deviation %.3g over the last %d steps)",
+        std::array<char, 256> buf{};
+        std::snprintf(buf.data(), buf.size(), "step %lld: %s loss spiked to %.3g (mean %.3g, standard deviation %.3g over the last %d steps)",
                       static_cast<long long>(step), name, loss, mean, sd, o_.spike_window);
-        out.push_back(buf);
+        out.emplace_back(buf.data());
         h.quiet_until = step + o_.spike_window;
       }
     }
@@ -271,9 +272,9 @@ class TrainingMonitor {
       state_.save(c);
       if (decorate_) decorate_(c);
       c.put_text("monitor.best_step", std::to_string(step));
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "%.17g", score);
-      c.put_text("monitor.best_score", buf);
+      std::array<char, 32> buf{};
+      std::snprintf(buf.data(), buf.size(), "%.17g", score);
+      c.put_text("monitor.best_score", buf.data());
       c.save(best_path_);
     }
     if (classes_covered >= 0) v.warnings = watch_.observe_classes(step, classes_covered, classes);

@@ -28,7 +28,7 @@ class Encoder : public Model<Scalar> {
   /// @param input_shape per-sample input shape, rank 1 to 3: (784) or (1, 28, 28).
   /// @throws argument_error for an input shape of rank outside 1..3.
   /// @throws shape_error when the network does not accept inputs of that shape.
-  Encoder(Sequential<Scalar> net, Shape input_shape) : Model<Scalar>(std::move(net), std::move(input_shape), 0, "Encoder") {
+  Encoder(Sequential<Scalar> net, Shape input_shape) : Model<Scalar>(std::move(net), input_shape, 0, "Encoder") {
     this->set_input_grad(false);
   }
 };
@@ -67,7 +67,7 @@ class EncoderTrainer {
   /// @throws shape_error when E's output is not G's latent shape, E's input or G's output not D's input shape.
   EncoderTrainer(Generator<Scalar>& g, Discriminator<Scalar>& d, Encoder<Scalar>& e, Optimizer<Scalar>& e_opt, EncoderOptions o = {})
       : EncoderTrainer(g, d, e, o) {
-    opt_ = &e_opt;
+    opt_ = &e_opt;  // NOLINT(cppcoreguidelines-prefer-member-initializer): a delegating constructor cannot initialise members
   }
 
   /// The autoencoder-style variant: as above, but the generator is trained too, on the same loss, by g_opt (it stays
@@ -83,7 +83,7 @@ class EncoderTrainer {
   EncoderTrainer(Generator<Scalar>& g, Discriminator<Scalar>& d, Encoder<Scalar>& e, Optimizer<Scalar>& e_opt, Optimizer<Scalar>& g_opt,
                  EncoderOptions o = {})
       : EncoderTrainer(g, d, e, e_opt, o) {
-    g_opt_ = &g_opt;
+    g_opt_ = &g_opt;  // NOLINT(cppcoreguidelines-prefer-member-initializer): a delegating constructor cannot initialise members
   }
 
   /// For scoring with a trained encoder only: step() throws.

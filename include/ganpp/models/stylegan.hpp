@@ -77,10 +77,9 @@ class SynthesisNetwork {
   /// @param c the sizes.
   /// @param seed seeds the initial parameters, the fixed noise and the random-noise generator.
   /// @throws argument_error for an invalid config.
-  explicit SynthesisNetwork(const StyleGanConfig& c, std::uint64_t seed = 0) : c_((c.validate(), c)), noise_rng_(seed ^ 0x5EED) {
+  explicit SynthesisNetwork(const StyleGanConfig& c, std::uint64_t seed = 0)
+      : c_((c.validate(), c)), noise_rng_(seed ^ 0x5EED), const_(Shape{c.channels[0], 4, 4}), const_grad_(Shape{c.channels[0], 4, 4}) {
     const Index blocks = static_cast<Index>(c.channels.size()), d = c.w_dim;
-    const_ = Tensor<Scalar>(Shape{c.channels[0], 4, 4});
-    const_grad_ = Tensor<Scalar>(const_.shape());
     for (Index b = 0; b < blocks; ++b) {
       const Index res = Index{4} << b, ch = c.channels[static_cast<std::size_t>(b)];
       if (b == 0) {
