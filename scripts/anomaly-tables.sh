@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 cmake --preset release >/dev/null
 cmake --build --preset release --target ganpp-anomaly
 cmake -DMNIST_DIR=data/mnist -P cmake/FetchMNIST.cmake
-cmake -DFASHION_MNIST_DIR=data/fashion -P cmake/FetchFashionMNIST.cmake
+cmake -DFASHION_DIR=data/fashion -P cmake/FetchFashionMNIST.cmake
 bin=build/examples/ganpp-anomaly
 out=out/anomaly-tables
 mkdir -p "$out"
