@@ -68,24 +68,28 @@ void add_options(CLI::App& app, Options& o) {
   app.add_option("--dataset", o.dataset, "mnist | fashion")->check(CLI::IsMember({"mnist", "fashion"}));
   app.add_option("--holdout", o.holdout, "the class left out of training (the anomaly), 0-9, or all: each in turn")
       ->check(CLI::IsMember({"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "all"}));
-  app.add_option("--data", o.data, "folder with the four IDX files (default data/mnist or data/fashion; fetch them with "
-                                   "cmake/FetchMNIST.cmake or cmake/FetchFashionMNIST.cmake)");
+  app.add_option("--data", o.data,
+                 "folder with the four IDX files (default data/mnist or data/fashion; fetch them with "
+                 "cmake/FetchMNIST.cmake or cmake/FetchFashionMNIST.cmake)");
   app.add_option("--arch", o.arch, "GAN and encoder architecture: mlp | dcgan")->check(CLI::IsMember({"mlp", "dcgan"}));
   app.add_option("--epochs", o.epochs, "GAN training epochs")->check(examples::integer_at_least(1));
   app.add_option("--encoder-epochs", o.encoder_epochs, "encoder training epochs (G and D frozen)")->check(examples::integer_at_least(1));
   app.add_option("--steps", o.steps, "cap on the steps of each training (for quick runs)")->check(examples::integer_at_least(1))->default_str("");
-  app.add_option("--kappa", o.kappa, "weight of the discriminator-feature residual in the encoder's loss and score")->check(examples::number_above(0));
+  app.add_option("--kappa", o.kappa, "weight of the discriminator-feature residual in the encoder's loss and score")
+      ->check(examples::number_above(0));
   app.add_option("--feature-layers", o.feature_layers, "D's first N layers give the features (-1: all but the last)")->check(CLI::Range(-1L, 64L));
   app.add_flag("--tune-generator", o.tune_generator,
                "autoencoder-style: train G with the encoder on the same loss (not f-AnoGAN's izi_f, whose G is frozen)");
   app.add_option("--eval", o.eval, "test images scored: N of the held-out class and N of the others")->check(examples::integer_at_least(1));
   app.add_option("--knn-train", o.knn_train, "normal training images the kNN baseline compares with")->check(examples::integer_at_least(1));
   app.add_option("--knn-k", o.knn_k, "the kNN score is the distance to the k-th nearest")->check(examples::integer_at_least(1, 1000));
-  app.add_option("--validation", o.validation, "normal training images kept out of training to set the threshold")->check(examples::integer_at_least(10));
+  app.add_option("--validation", o.validation, "normal training images kept out of training to set the threshold")
+      ->check(examples::integer_at_least(10));
   app.add_option("--fpr", o.fpr, "false-positive rate on held-out normal images that sets the threshold")
       ->check(examples::number_above(0, true))
       ->check(CLI::Validator([](std::string& v) { return std::stod(v) < 1 ? "" : "needs a number below 1, got '" + v + "'"; }, "< 1"));
-  app.add_option("--search", o.search, "also score with AnoGAN's latent search of N steps (0: encoder only)")->check(examples::integer_at_least(0, 1 << 20));
+  app.add_option("--search", o.search, "also score with AnoGAN's latent search of N steps (0: encoder only)")
+      ->check(examples::integer_at_least(0, 1 << 20));
   app.add_option("--starts", o.starts, "random latents tried per image before the search")->check(examples::integer_at_least(1, 4096));
   app.add_option("--time", o.time_images, "after training, time scoring N test images with the encoder and, with --search, the search")
       ->check(examples::integer_at_least(1, 10000))
@@ -101,9 +105,7 @@ void add_options(CLI::App& app, Options& o) {
 
 const char* const kFashionNames[10] = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
 
-std::string class_name(const std::string& dataset, int k) {
-  return dataset == "fashion" ? kFashionNames[k] : "digit " + std::to_string(k);
-}
+std::string class_name(const std::string& dataset, int k) { return dataset == "fashion" ? kFashionNames[k] : "digit " + std::to_string(k); }
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -134,8 +136,8 @@ ganpp::Encoder<float> make_encoder(const std::string& arch) {
 
 Models make_models(const std::string& arch) {
   const bool mlp = arch == "mlp";
-  return {mlp ? mnist::mlp_generator<float>() : mnist::dcgan_generator<float>(), mlp ? mnist::mlp_discriminator<float>() : mnist::dcgan_discriminator<float>(),
-          make_encoder(arch)};
+  return {mlp ? mnist::mlp_generator<float>() : mnist::dcgan_generator<float>(),
+          mlp ? mnist::mlp_discriminator<float>() : mnist::dcgan_discriminator<float>(), make_encoder(arch)};
 }
 
 /// Loads the training or test set, with a missing file named together with the command that fetches it.
@@ -153,7 +155,8 @@ ganpp::ImageDataset load_set(const Options& o, const std::string& dir, bool trai
 ganpp::Tensor<float> batch_of(const ganpp::ImageDataset& ds, const std::vector<ganpp::Index>& items, bool flat) {
   const auto n = static_cast<ganpp::Index>(items.size());
   ganpp::Tensor<float> x(flat ? ganpp::Shape{n, kPixels} : ganpp::Shape{n, 1, 28, 28});
-  for (ganpp::Index i = 0; i < n; ++i) examples::from_pixels(ds.pixels.data() + items[static_cast<std::size_t>(i)] * kPixels, kPixels, x.data() + i * kPixels);
+  for (ganpp::Index i = 0; i < n; ++i)
+    examples::from_pixels(ds.pixels.data() + items[static_cast<std::size_t>(i)] * kPixels, kPixels, x.data() + i * kPixels);
   return x;
 }
 
@@ -208,7 +211,8 @@ ganpp::EncoderOptions encoder_options(double kappa, long feature_layers) {
 /// The score above which a share `fpr` of the given normal scores lies.
 double threshold_for(std::vector<double> normal, double fpr) {
   std::sort(normal.begin(), normal.end());
-  const auto at = static_cast<std::size_t>(std::min<double>(static_cast<double>(normal.size()) - 1, std::ceil((1 - fpr) * static_cast<double>(normal.size())) - 1));
+  const auto at = static_cast<std::size_t>(
+      std::min<double>(static_cast<double>(normal.size()) - 1, std::ceil((1 - fpr) * static_cast<double>(normal.size())) - 1));
   return normal[at];
 }
 
@@ -251,12 +255,15 @@ ClassResult run_class(const Options& o, const std::string& dir, int k) {
     ganpp::BatchLoader<float> loader(train, 64, o.seed, flat);
     trainer.on_step([&](const ganpp::StepStats& st) { return o.steps < 0 || st.step < o.steps; });
     trainer.fit(loader, o.epochs);
-    if (!o.json) std::printf("  %s: GAN trained on %lld images, %lld steps, %.0f s\n", class_name(o.dataset, k).c_str(), static_cast<long long>(train.count), static_cast<long long>(trainer.steps()), seconds_since(t0));
+    if (!o.json)
+      std::printf("  %s: GAN trained on %lld images, %lld steps, %.0f s\n", class_name(o.dataset, k).c_str(), static_cast<long long>(train.count),
+                  static_cast<long long>(trainer.steps()), seconds_since(t0));
     std::fflush(stdout);
   }
   const ganpp::EncoderOptions eo = encoder_options(o.kappa, o.feature_layers);
   ganpp::Adam<float> e_opt(m.e.parameters(), {1e-4, 0.5, 0.999}), g_opt(m.g.parameters(), {1e-4, 0.5, 0.999});
-  ganpp::EncoderTrainer<float> enc = o.tune_generator ? ganpp::EncoderTrainer<float>(m.g, m.d, m.e, e_opt, g_opt, eo) : ganpp::EncoderTrainer<float>(m.g, m.d, m.e, e_opt, eo);
+  ganpp::EncoderTrainer<float> enc =
+      o.tune_generator ? ganpp::EncoderTrainer<float>(m.g, m.d, m.e, e_opt, g_opt, eo) : ganpp::EncoderTrainer<float>(m.g, m.d, m.e, e_opt, eo);
   {
     ganpp::BatchLoader<float> loader(train, 64, o.seed + 5, flat);
     ganpp::Tensor<float> x;
@@ -268,7 +275,8 @@ ClassResult run_class(const Options& o, const std::string& dir, int k) {
         loss = enc.step(x);
         ++step;
       }
-    if (!o.json) std::printf("  %s: encoder trained, %ld steps, last loss %.4f, %.0f s\n", class_name(o.dataset, k).c_str(), step, loss, seconds_since(t0));
+    if (!o.json)
+      std::printf("  %s: encoder trained, %ld steps, last loss %.4f, %.0f s\n", class_name(o.dataset, k).c_str(), step, loss, seconds_since(t0));
     std::fflush(stdout);
   }
   ClassResult r;
@@ -323,11 +331,13 @@ ClassResult run_class(const Options& o, const std::string& dir, int k) {
 
   const std::filesystem::path folder = std::filesystem::path(o.out) / (o.dataset + "-holdout-" + std::to_string(k));
   examples::make_output_folder(folder.string());
-  std::string csv = "test_index,class,anomaly,score,residual,feature_residual,discriminator,knn" + std::string(o.search > 0 ? ",search_score" : "") + "\n";
+  std::string csv =
+      "test_index,class,anomaly,score,residual,feature_residual,discriminator,knn" + std::string(o.search > 0 ? ",search_score" : "") + "\n";
   char row[256];
   for (std::size_t i = 0; i < items.size(); ++i) {
-    std::snprintf(row, sizeof row, "%lld,%d,%d,%.6g,%.6g,%.6g,%.6g,%.6g", static_cast<long long>(items[i]), test.labels[static_cast<std::size_t>(items[i])], is_anomaly[i], s.score[i], s.residual[i],
-                  s.feature_residual[i], s.discriminator[i], knn_test[i]);
+    std::snprintf(row, sizeof row, "%lld,%d,%d,%.6g,%.6g,%.6g,%.6g,%.6g", static_cast<long long>(items[i]),
+                  test.labels[static_cast<std::size_t>(items[i])], is_anomaly[i], s.score[i], s.residual[i], s.feature_residual[i],
+                  s.discriminator[i], knn_test[i]);
     csv += row;
     if (o.search > 0) {
       std::snprintf(row, sizeof row, ",%.6g", searched.score[i]);
@@ -368,15 +378,16 @@ ClassResult run_class(const Options& o, const std::string& dir, int k) {
       ganpp::AnomalyScorer<float> scorer(m.g, m.d, ao);
       t1 = std::chrono::steady_clock::now();
       scorer.score(tx);
-      std::printf("  timing: latent search (%d steps from the best of %d starts) scored %ld test images in %.1f s\n", o.search, o.starts, o.time_images, seconds_since(t1));
+      std::printf("  timing: latent search (%d steps from the best of %d starts) scored %ld test images in %.1f s\n", o.search, o.starts,
+                  o.time_images, seconds_since(t1));
     }
   }
   return r;
 }
 
 void print_row(const Options& o, const ClassResult& r) {
-  std::printf("%-12s  AUROC %.3f (kNN %.3f)  AP %.3f (kNN %.3f)  residual %.3f  feature %.3f", class_name(o.dataset, r.k).c_str(), r.auroc, r.auroc_knn, r.ap,
-              r.ap_knn, r.auroc_residual, r.auroc_feature);
+  std::printf("%-12s  AUROC %.3f (kNN %.3f)  AP %.3f (kNN %.3f)  residual %.3f  feature %.3f", class_name(o.dataset, r.k).c_str(), r.auroc,
+              r.auroc_knn, r.ap, r.ap_knn, r.auroc_residual, r.auroc_feature);
   if (r.auroc_search >= 0) std::printf("  search %.3f", r.auroc_search);
   std::printf("  | threshold %.4g: TPR %.2f FPR %.2f | %.0f s\n", r.threshold, r.tpr, r.fpr, r.train_s);
   std::fflush(stdout);
@@ -384,10 +395,18 @@ void print_row(const Options& o, const ClassResult& r) {
 
 nlohmann::ordered_json to_json(const ClassResult& r) {
   using examples::rounded;
-  nlohmann::ordered_json j = {{"holdout", r.k},         {"auroc", rounded(r.auroc, 4)},         {"ap", rounded(r.ap, 4)},
-                              {"auroc_knn", rounded(r.auroc_knn, 4)}, {"ap_knn", rounded(r.ap_knn, 4)}, {"auroc_residual", rounded(r.auroc_residual, 4)},
-                              {"auroc_feature", rounded(r.auroc_feature, 4)}, {"threshold", r.threshold}, {"tpr", rounded(r.tpr, 4)},
-                              {"fpr", rounded(r.fpr, 4)},           {"train_seconds", rounded(r.train_s, 1)}, {"score_seconds", rounded(r.score_s, 2)},
+  nlohmann::ordered_json j = {{"holdout", r.k},
+                              {"auroc", rounded(r.auroc, 4)},
+                              {"ap", rounded(r.ap, 4)},
+                              {"auroc_knn", rounded(r.auroc_knn, 4)},
+                              {"ap_knn", rounded(r.ap_knn, 4)},
+                              {"auroc_residual", rounded(r.auroc_residual, 4)},
+                              {"auroc_feature", rounded(r.auroc_feature, 4)},
+                              {"threshold", r.threshold},
+                              {"tpr", rounded(r.tpr, 4)},
+                              {"fpr", rounded(r.fpr, 4)},
+                              {"train_seconds", rounded(r.train_s, 1)},
+                              {"score_seconds", rounded(r.score_s, 2)},
                               {"knn_seconds", rounded(r.knn_s, 2)}};
   if (r.auroc_search >= 0) {
     j["auroc_search"] = rounded(r.auroc_search, 4);
@@ -402,19 +421,22 @@ int run_protocol(const Options& o) {
   std::vector<int> classes;
   if (o.holdout == "all")
     for (int k = 0; k < 10; ++k) classes.push_back(k);
-  else
-    classes.push_back(std::stoi(o.holdout));
+  else classes.push_back(std::stoi(o.holdout));
   examples::make_output_folder(o.out);
   if (!o.json)
-    std::printf("%s, %s GAN %ld epochs + encoder %ld epochs (kappa %g%s), %ld anomalous and %ld normal test images per class, kNN k=%ld over %ld normal training images\n",
-                o.dataset.c_str(), o.arch.c_str(), o.epochs, o.encoder_epochs, o.kappa, o.tune_generator ? ", G tuned with it" : "", o.eval, o.eval, o.knn_k, o.knn_train);
+    std::printf(
+        "%s, %s GAN %ld epochs + encoder %ld epochs (kappa %g%s), %ld anomalous and %ld normal test images per class, kNN k=%ld over %ld normal "
+        "training images\n",
+        o.dataset.c_str(), o.arch.c_str(), o.epochs, o.encoder_epochs, o.kappa, o.tune_generator ? ", G tuned with it" : "", o.eval, o.eval, o.knn_k,
+        o.knn_train);
   std::vector<ClassResult> results;
   nlohmann::ordered_json rows = nlohmann::ordered_json::array();
   for (int k : classes) {
     results.push_back(run_class(o, dir, k));
     if (!o.json) print_row(o, results.back());
     rows.push_back(to_json(results.back()));
-    examples::write_file((std::filesystem::path(o.out) / (o.dataset + "-holdout-" + std::to_string(k)) / "result.json").string(), rows.back().dump(2) + "\n");
+    examples::write_file((std::filesystem::path(o.out) / (o.dataset + "-holdout-" + std::to_string(k)) / "result.json").string(),
+                         rows.back().dump(2) + "\n");
   }
   double auc = 0, ap = 0, auc_knn = 0, ap_knn = 0;
   for (const ClassResult& r : results) {
@@ -425,8 +447,13 @@ int run_protocol(const Options& o) {
   }
   if (o.json) {
     using examples::rounded;
-    examples::print_json({{"dataset", o.dataset}, {"arch", o.arch}, {"classes", rows}, {"mean_auroc", rounded(auc, 4)}, {"mean_ap", rounded(ap, 4)},
-                          {"mean_auroc_knn", rounded(auc_knn, 4)}, {"mean_ap_knn", rounded(ap_knn, 4)}});
+    examples::print_json({{"dataset", o.dataset},
+                          {"arch", o.arch},
+                          {"classes", rows},
+                          {"mean_auroc", rounded(auc, 4)},
+                          {"mean_ap", rounded(ap, 4)},
+                          {"mean_auroc_knn", rounded(auc_knn, 4)},
+                          {"mean_ap_knn", rounded(ap_knn, 4)}});
   } else if (results.size() > 1) {
     std::printf("mean over %zu classes: AUROC %.3f (kNN %.3f)  AP %.3f (kNN %.3f)\n", results.size(), auc, auc_knn, ap, ap_knn);
   }
@@ -442,10 +469,12 @@ ganpp::ImageDataset read_images(const std::string& path) {
   if (ext == ".png") {
     int w = 0, h = 0, c = 0;
     unsigned char* img = stbi_load(path.c_str(), &w, &h, &c, 1);
-    if (!img) throw ganpp::io_error("cannot read PNG '" + path + "': " + std::string(stbi_failure_reason() ? stbi_failure_reason() : "unknown error"));
+    if (!img)
+      throw ganpp::io_error("cannot read PNG '" + path + "': " + std::string(stbi_failure_reason() ? stbi_failure_reason() : "unknown error"));
     ds.pixels.assign(img, img + static_cast<std::size_t>(w) * static_cast<std::size_t>(h));
     stbi_image_free(img);
-    if (w != 28 || h != 28) throw ganpp::io_error("'" + path + "' is " + std::to_string(w) + " x " + std::to_string(h) + ": expected a 28 x 28 image");
+    if (w != 28 || h != 28)
+      throw ganpp::io_error("'" + path + "' is " + std::to_string(w) + " x " + std::to_string(h) + ": expected a 28 x 28 image");
     ds.count = 1;
     return ds;
   }
@@ -491,12 +520,13 @@ int run_score(const Options& o) {
   const std::string out = o.csv.empty() ? (std::filesystem::path(o.out) / "scores.csv").string() : o.csv;
   examples::make_parent_folder(out);
   examples::write_file(out, csv);
-  if (o.json)
-    examples::print_json({{"images", ds.count}, {"flagged", flagged}, {"threshold", threshold}, {"fpr", std::stod(fpr)}, {"csv", out}});
+  if (o.json) examples::print_json({{"images", ds.count}, {"flagged", flagged}, {"threshold", threshold}, {"fpr", std::stod(fpr)}, {"csv", out}});
   else
-    std::printf("%lld images scored; %ld above the threshold %.6g (set for a false-positive rate of %s on normal %s training images kept out of training, class %s held out); scores in %s\n",
-                static_cast<long long>(ds.count), flagged, threshold, fpr.c_str(), c.has("run.dataset") ? c.text("run.dataset").c_str() : "?",
-                c.has("run.holdout") ? c.text("run.holdout").c_str() : "?", out.c_str());
+    std::printf(
+        "%lld images scored; %ld above the threshold %.6g (set for a false-positive rate of %s on normal %s training images kept out of training, "
+        "class %s held out); scores in %s\n",
+        static_cast<long long>(ds.count), flagged, threshold, fpr.c_str(), c.has("run.dataset") ? c.text("run.dataset").c_str() : "?",
+        c.has("run.holdout") ? c.text("run.holdout").c_str() : "?", out.c_str());
   return 0;
 }
 

@@ -166,8 +166,8 @@ Result time_iterations(const std::string& model, int threads, Index batch, long 
   std::sort(ms.begin(), ms.end());
   auto pct = [&](double q) { return ms[static_cast<std::size_t>(q * static_cast<double>(ms.size() - 1) + 0.5)]; };
   const double med = ms.size() % 2 ? ms[ms.size() / 2] : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]);
-  return Result{model, threads, batch, iters, med, pct(0.1), pct(0.9), static_cast<double>(batch) / (med / 1e3),
-                flops / (med / 1e3) / 1e9, peak_rss_mb(), flops / 1e9};
+  return Result{model,         threads,    batch, iters, med, pct(0.1), pct(0.9), static_cast<double>(batch) / (med / 1e3), flops / (med / 1e3) / 1e9,
+                peak_rss_mb(), flops / 1e9};
 }
 
 /// With `mnist` set, every iteration gathers its real batch from a fresh permutation of MNIST's training images (as
@@ -182,10 +182,8 @@ struct SrganStep {
   ganpp::Tensor<float> low;
   SrganStep()
       : g(ganpp::srresnet_generator<float>({1, kSrChannels, kSrBlocks, 4, true}), ganpp::Shape{1, 7, 7}),
-        d(ganpp::srgan_discriminator<float>({1, 28, kSrDChannels, 2, 256}), ganpp::Shape{1, 28, 28}),
-        g_opt(g.parameters(), {1e-4, 0.9, 0.999}),
-        d_opt(d.parameters(), {1e-4, 0.9, 0.999}),
-        trainer(g, g_opt, options()) {
+        d(ganpp::srgan_discriminator<float>({1, 28, kSrDChannels, 2, 256}), ganpp::Shape{1, 28, 28}), g_opt(g.parameters(), {1e-4, 0.9, 0.999}),
+        d_opt(d.parameters(), {1e-4, 0.9, 0.999}), trainer(g, g_opt, options()) {
     g.reset_parameters(ganpp::Init::torch_default, 1);
     d.reset_parameters(ganpp::Init::torch_default, 2);
     trainer.set_adversary(d, d_opt);
@@ -210,10 +208,7 @@ struct GanStep {
   ganpp::Adam<float> g_opt, d_opt;
   ganpp::GanTrainer<float> trainer;
   GanStep(G gen, D dis)
-      : g(std::move(gen)),
-        d(std::move(dis)),
-        g_opt(g.parameters(), {2e-4, 0.5, 0.999}),
-        d_opt(d.parameters(), {2e-4, 0.5, 0.999}),
+      : g(std::move(gen)), d(std::move(dis)), g_opt(g.parameters(), {2e-4, 0.5, 0.999}), d_opt(d.parameters(), {2e-4, 0.5, 0.999}),
         trainer(g, d, g_opt, d_opt) {}
   const ganpp::Shape& input_shape() const { return d.input_shape(); }
   void step(const ganpp::Tensor<float>& real) { trainer.step(real); }
@@ -275,7 +270,8 @@ struct Options {
 };
 
 void print_header(const Options& o) {
-  std::printf("%-6s %7s %5s %6s %10s %9s %9s %9s %8s %8s", "model", "threads", "batch", "iters", "median ms", "p10 ms", "p90 ms", "images/s", "GFLOP/s", "RSS MB");
+  std::printf("%-6s %7s %5s %6s %10s %9s %9s %9s %8s %8s", "model", "threads", "batch", "iters", "median ms", "p10 ms", "p90 ms", "images/s",
+              "GFLOP/s", "RSS MB");
   if (o.peak) std::printf(" %12s %12s %10s", "peak 1024^3", "peak shapes", "of shapes");
   std::printf("\n");
 }
@@ -283,10 +279,18 @@ void print_header(const Options& o) {
 void print_result(const Options& o, const Result& r) {
   if (o.json) {
     using examples::rounded;
-    nlohmann::ordered_json j{{"model", r.model}, {"impl", "ganpp"}, {"threads", r.threads}, {"batch", r.batch}, {"iters", r.iters},
-                             {"ms_per_iter_median", rounded(r.median_ms, 3)}, {"ms_p10", rounded(r.p10_ms, 3)}, {"ms_p90", rounded(r.p90_ms, 3)},
-                             {"images_per_s", rounded(r.images_per_s, 1)}, {"gflop_per_iter", rounded(r.gflop_per_iter, 3)},
-                             {"gflops", rounded(r.gflops, 1)}, {"peak_rss_mb", rounded(r.peak_rss_mb, 1)}};
+    nlohmann::ordered_json j{{"model", r.model},
+                             {"impl", "ganpp"},
+                             {"threads", r.threads},
+                             {"batch", r.batch},
+                             {"iters", r.iters},
+                             {"ms_per_iter_median", rounded(r.median_ms, 3)},
+                             {"ms_p10", rounded(r.p10_ms, 3)},
+                             {"ms_p90", rounded(r.p90_ms, 3)},
+                             {"images_per_s", rounded(r.images_per_s, 1)},
+                             {"gflop_per_iter", rounded(r.gflop_per_iter, 3)},
+                             {"gflops", rounded(r.gflops, 1)},
+                             {"peak_rss_mb", rounded(r.peak_rss_mb, 1)}};
     if (o.peak) {
       j["gemm_peak_gflops"] = rounded(r.peak.square_gflops, 1);
       j["shapes_peak_gflops"] = rounded(r.peak.shapes_gflops, 1);
@@ -295,8 +299,8 @@ void print_result(const Options& o, const Result& r) {
     examples::print_json(j);
     return;
   }
-  std::printf("%-6s %7d %5ld %6ld %10.2f %9.2f %9.2f %9.0f %8.1f %8.1f", r.model.c_str(), r.threads, static_cast<long>(r.batch), r.iters,
-              r.median_ms, r.p10_ms, r.p90_ms, r.images_per_s, r.gflops, r.peak_rss_mb);
+  std::printf("%-6s %7d %5ld %6ld %10.2f %9.2f %9.2f %9.0f %8.1f %8.1f", r.model.c_str(), r.threads, static_cast<long>(r.batch), r.iters, r.median_ms,
+              r.p10_ms, r.p90_ms, r.images_per_s, r.gflops, r.peak_rss_mb);
   if (o.peak) std::printf(" %12.1f %12.1f %9.0f%%", r.peak.square_gflops, r.peak.shapes_gflops, 100.0 * r.gflops / r.peak.shapes_gflops);
   std::printf("\n");
   std::fflush(stdout);
@@ -347,11 +351,14 @@ int main(int argc, char** argv) {
   app.add_option("--data", o.data, "MNIST folder to gather the real batches from (default: one random batch)");
   app.add_option("--batch", o.batch, "batch size (default 64; 16 for srgan, SRGAN's)")->check(examples::integer_at_least(1))->default_str("64 | 16");
   app.add_option("--threads", o.threads, "thread counts to time, comma-separated (default: the machine's cores)")
-      ->delimiter(',')->check(examples::integer_at_least(1, 1024))->default_str("cores");
+      ->delimiter(',')
+      ->check(examples::integer_at_least(1, 1024))
+      ->default_str("cores");
   app.add_option("--iters", o.iters, "timed iterations")->check(examples::integer_at_least(1));
   app.add_option("--warmup", o.warmup, "untimed iterations first")->check(examples::integer_at_least(1));
-  app.add_flag("--peak", o.peak, "also measure the GEMM ceilings with the same build: a 1024^3 product, and the model's own products each timed\n"
-                                 "alone (GFLOP/s if the iteration were nothing but GEMMs), and the share of the latter the iteration reaches");
+  app.add_flag("--peak", o.peak,
+               "also measure the GEMM ceilings with the same build: a 1024^3 product, and the model's own products each timed\n"
+               "alone (GFLOP/s if the iteration were nothing but GEMMs), and the share of the latter the iteration reaches");
   examples::add_json_flag(app, o.json)->description("print one JSON line per measurement instead of the table");
   return examples::run_cli(app, argc, argv, [&] { return bench(o); });
 }

@@ -59,8 +59,9 @@ int allreduce(const ganpp::Communicator& comm, int reps) {
   auto dg = mnist::dcgan_generator<float>();
   auto dd = mnist::dcgan_discriminator<float>();
   const Item items[] = {{"mlp G", gradient_size(mg)}, {"mlp D", gradient_size(md)}, {"dcgan G", gradient_size(dg)}, {"dcgan D", gradient_size(dd)}};
-  if (comm.is_root()) std::printf("%d ranks, %d repetitions, median of the slowest rank\n%-8s %10s %10s %12s %12s\n", comm.size(), reps, "model",
-                                  "floats", "ms", "algbw GB/s", "busbw GB/s");
+  if (comm.is_root())
+    std::printf("%d ranks, %d repetitions, median of the slowest rank\n%-8s %10s %10s %12s %12s\n", comm.size(), reps, "model", "floats", "ms",
+                "algbw GB/s", "busbw GB/s");
   for (const Item& it : items) {
     const double s = allreduce_seconds(comm, it.n, reps);
     const double bytes = 4.0 * static_cast<double>(it.n);
@@ -167,10 +168,12 @@ int train(const ganpp::Communicator& comm, const std::string& model, int steps, 
   const double s = seconds_since(t);
   const double in_allreduce = dp.allreduce_seconds() - comm_before;
   if (comm.is_root())
-    std::printf("%s%s: %d ranks x %d threads, global batch %lld, in-place threshold %lld: %.2f ms/step, %.0f img/s, %.2f ms/step (%.1f%%) in the gradient allreduces\n",
-                model.c_str(), sync ? " (SyncBatchNorm)" : "", comm.size(), ganpp::num_threads(), static_cast<long long>(batch),
-                static_cast<long long>(threshold), 1e3 * s / steps,
-                static_cast<double>(batch) * steps / s, 1e3 * in_allreduce / steps, 100 * in_allreduce / s);
+    std::printf(
+        "%s%s: %d ranks x %d threads, global batch %lld, in-place threshold %lld: %.2f ms/step, %.0f img/s, %.2f ms/step (%.1f%%) in the gradient "
+        "allreduces\n",
+        model.c_str(), sync ? " (SyncBatchNorm)" : "", comm.size(), ganpp::num_threads(), static_cast<long long>(batch),
+        static_cast<long long>(threshold), 1e3 * s / steps, static_cast<double>(batch) * steps / s, 1e3 * in_allreduce / steps,
+        100 * in_allreduce / s);
   return 0;
 }
 
@@ -194,7 +197,10 @@ int main(int argc, char** argv) {
   train_cmd->add_option("steps", steps, "steps to time")->required()->check(examples::integer_at_least(1));
   train_cmd->add_option("batch", batch, "global batch")->check(examples::integer_at_least(1));
   train_cmd->add_option("batch_norm", batch_norm, "sync for SyncBatchNorm, else local statistics")->check(CLI::IsMember({"sync"}));
-  train_cmd->add_option("--in-place-threshold", threshold, "gradient tensors of this many elements or more are allreduced in place, smaller ones packed (a huge value packs everything into one allreduce)")
+  train_cmd
+      ->add_option("--in-place-threshold", threshold,
+                   "gradient tensors of this many elements or more are allreduced in place, smaller ones packed (a huge value packs everything into "
+                   "one allreduce)")
       ->check(examples::integer_at_least(1));
   return examples::run_cli(app, argc, argv, [&] {
     return ganpp::run_or_abort(comm, [&] {

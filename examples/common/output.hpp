@@ -37,7 +37,8 @@ inline void make_parent_folder(const std::string& file) {
 /// Writes `text` to `path` atomically (ganpp::write_file_atomically), so a reader never sees half a file.
 /// @throws ganpp::io_error naming the file.
 inline void write_file(const std::string& path, const std::string& text) {
-  ganpp::write_file_atomically(path, [&](ganpp::AtomicFileSink& out) { out.write(text); }, "examples::write_file");
+  ganpp::write_file_atomically(
+      path, [&](ganpp::AtomicFileSink& out) { out.write(text); }, "examples::write_file");
 }
 
 /// Opens a per-step CSV log for writing, with `header` as its first line. For a resumed run (`resumed_at` >= 0) the

@@ -103,9 +103,8 @@ struct ChartSeries {
 /// A line chart as an inline SVG element: a title, axes with round ticks and labels, one line per series (a faint
 /// raw trace with a moving average over it for noisy series), a legend, and an optional highlighted point. With
 /// `log_y` (and every value positive) the y axis is logarithmic.
-inline std::string svg_chart(const std::string& title, const std::string& x_label, const std::string& y_label,
-                             const std::vector<ChartSeries>& series, const std::pair<double, double>* highlight = nullptr,
-                             const std::string& highlight_label = "", bool log_y = false) {
+inline std::string svg_chart(const std::string& title, const std::string& x_label, const std::string& y_label, const std::vector<ChartSeries>& series,
+                             const std::pair<double, double>* highlight = nullptr, const std::string& highlight_label = "", bool log_y = false) {
   const double w = 720, h = 290, left = 62, right = 14, top = 44, bottom = 44;
   char buf[256];
   std::string svg = "<svg xmlns='http://www.w3.org/2000/svg' width='720' height='290' viewBox='0 0 720 290' font-family='sans-serif'>";
@@ -130,14 +129,18 @@ inline std::string svg_chart(const std::string& title, const std::string& x_labe
   auto px = [&](double x) { return left + (x - x0) / (x1 - x0) * (w - left - right); };
   auto py = [&](double y) { return top + (f(hi) - f(y)) / (f(hi) - f(lo)) * (h - top - bottom); };
   for (double t : yt) {
-    std::snprintf(buf, sizeof buf, "<line x1='%.1f' x2='%.1f' y1='%.1f' y2='%.1f' stroke='#e4e4e4'/><text x='%.1f' y='%.1f' font-size='11' "
-                  "text-anchor='end'>%g</text>", left, w - right, py(t), py(t), left - 5, py(t) + 4, t);
+    std::snprintf(buf, sizeof buf,
+                  "<line x1='%.1f' x2='%.1f' y1='%.1f' y2='%.1f' stroke='#e4e4e4'/><text x='%.1f' y='%.1f' font-size='11' "
+                  "text-anchor='end'>%g</text>",
+                  left, w - right, py(t), py(t), left - 5, py(t) + 4, t);
     svg += buf;
   }
   for (double t : xt) {
     if (t < x0 - 1e-9 || t > x1 + 1e-9) continue;
-    std::snprintf(buf, sizeof buf, "<line x1='%.1f' x2='%.1f' y1='%.1f' y2='%.1f' stroke='#999'/><text x='%.1f' y='%.1f' font-size='11' "
-                  "text-anchor='middle'>%g</text>", px(t), px(t), h - bottom, h - bottom + 5, px(t), h - bottom + 18, t);
+    std::snprintf(buf, sizeof buf,
+                  "<line x1='%.1f' x2='%.1f' y1='%.1f' y2='%.1f' stroke='#999'/><text x='%.1f' y='%.1f' font-size='11' "
+                  "text-anchor='middle'>%g</text>",
+                  px(t), px(t), h - bottom, h - bottom + 5, px(t), h - bottom + 18, t);
     svg += buf;
   }
   std::snprintf(buf, sizeof buf, "<rect x='%.0f' y='%.0f' width='%.0f' height='%.0f' fill='none' stroke='#999'/>", left, top, w - left - right,
@@ -145,7 +148,8 @@ inline std::string svg_chart(const std::string& title, const std::string& x_labe
   svg += buf;
   std::snprintf(buf, sizeof buf, "<text x='%.1f' y='%.1f' font-size='12' text-anchor='middle'>", left + (w - left - right) / 2, h - 6);
   svg += buf + html_escape(x_label) + "</text>";
-  std::snprintf(buf, sizeof buf, "<text transform='translate(14 %.1f) rotate(-90)' font-size='12' text-anchor='middle'>", top + (h - top - bottom) / 2);
+  std::snprintf(buf, sizeof buf, "<text transform='translate(14 %.1f) rotate(-90)' font-size='12' text-anchor='middle'>",
+                top + (h - top - bottom) / 2);
   svg += buf + html_escape(y_label) + "</text>";
   auto polyline = [&](const std::vector<std::pair<double, double>>& pts, const std::string& color, double width, double opacity) {
     std::snprintf(buf, sizeof buf, "<polyline fill='none' stroke-width='%.1f' stroke-opacity='%.2f' stroke='", width, opacity);
@@ -202,9 +206,10 @@ inline std::string svg_chart(const std::string& title, const std::string& x_labe
     svg += buf;
   }
   if (highlight && std::isfinite(highlight->second)) {
-    std::snprintf(buf, sizeof buf, "<circle cx='%.1f' cy='%.1f' r='6' fill='none' stroke='#2ca02c' stroke-width='2'/><text x='%.1f' y='%.1f' "
-                  "font-size='11' fill='#2ca02c' text-anchor='middle'>", px(highlight->first), py(highlight->second), px(highlight->first),
-                  py(highlight->second) - 10);
+    std::snprintf(buf, sizeof buf,
+                  "<circle cx='%.1f' cy='%.1f' r='6' fill='none' stroke='#2ca02c' stroke-width='2'/><text x='%.1f' y='%.1f' "
+                  "font-size='11' fill='#2ca02c' text-anchor='middle'>",
+                  px(highlight->first), py(highlight->second), px(highlight->first), py(highlight->second) - 10);
     svg += buf + html_escape(highlight_label) + "</text>";
   }
   return svg + "</svg>";
@@ -253,16 +258,16 @@ inline std::vector<std::pair<long, double>> epoch_seconds(const std::vector<Loss
 
 /// What report.html shows, top to bottom.
 struct Report {
-  std::string title;                                                          ///< page title and heading
-  std::vector<std::pair<std::string, std::string>> config;                    ///< the run's settings, as a table
-  std::string summary;                                                        ///< a paragraph of HTML under the settings
-  std::string best_caption;                                                   ///< HTML describing the best state so far (empty: none)
-  std::vector<std::uint8_t> best_png;                                         ///< the best state's grid (PNG bytes; may be empty)
-  std::vector<std::string> warnings;                                          ///< collapse warnings, shown in a box
-  std::vector<std::string> metric_charts;                                     ///< inline SVG charts of the quality metrics
-  std::string metrics_note;                                                   ///< HTML under the metric charts
-  std::vector<LossRow> losses;                                                ///< losses.csv's rows
-  std::vector<std::pair<std::string, std::vector<std::uint8_t>>> grids;       ///< (caption, PNG bytes) of the sample grids
+  std::string title;                                                     ///< page title and heading
+  std::vector<std::pair<std::string, std::string>> config;               ///< the run's settings, as a table
+  std::string summary;                                                   ///< a paragraph of HTML under the settings
+  std::string best_caption;                                              ///< HTML describing the best state so far (empty: none)
+  std::vector<std::uint8_t> best_png;                                    ///< the best state's grid (PNG bytes; may be empty)
+  std::vector<std::string> warnings;                                     ///< collapse warnings, shown in a box
+  std::vector<std::string> metric_charts;                                ///< inline SVG charts of the quality metrics
+  std::string metrics_note;                                              ///< HTML under the metric charts
+  std::vector<LossRow> losses;                                           ///< losses.csv's rows
+  std::vector<std::pair<std::string, std::vector<std::uint8_t>>> grids;  ///< (caption, PNG bytes) of the sample grids
 };
 
 /// The loss charts of losses.csv's rows: D and G losses, D(x) and D(G(z)), each a raw trace with a moving average.

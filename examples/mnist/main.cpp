@@ -57,7 +57,8 @@ void add_options(CLI::App& app, Options& o) {
   app.add_option("--model", o.model, "mlp | dcgan | cgan")->check(CLI::IsMember({"mlp", "dcgan", "cgan"}));
   app.add_option("--epochs", o.epochs, "epochs to train, counted from the start of training")->check(examples::integer_at_least(1));
   app.add_option("--steps", o.steps, "stop after N training steps in all, counted from the start (a resumed run continues the count)")
-      ->check(examples::integer_at_least(1))->default_str("");
+      ->check(examples::integer_at_least(1))
+      ->default_str("");
   app.add_option("--batch", o.batch, "batch size")->check(examples::integer_at_least(2));
   examples::add_seed_option(app, o.seed, "the initial weights, the shuffling and the latents");
   examples::add_threads_option(app, o.threads);
@@ -70,15 +71,19 @@ void add_options(CLI::App& app, Options& o) {
                  "the last good state (the last checkpoint, or the state of at most 100 steps ago), skip the batch and go on (3 rollbacks "
                  "in a row stop)")
       ->check(CLI::IsMember({"stop", "rollback"}));
-  app.add_option("--classifier", o.classifier, "the evaluation classifier's weights (ganpp-classifier writes them): with them, the run is scored during training");
-  app.add_option("--eval-every", o.eval_every, "score the generator every N steps (default: at the end of every epoch): FID, IS and classes covered of "
+  app.add_option("--classifier", o.classifier,
+                 "the evaluation classifier's weights (ganpp-classifier writes them): with them, the run is scored during training");
+  app.add_option("--eval-every", o.eval_every,
+                 "score the generator every N steps (default: at the end of every epoch): FID, IS and classes covered of "
                  "--eval-samples samples, written to metrics.csv and report.html")
-      ->check(examples::integer_at_least(1))->default_str("epoch");
+      ->check(examples::integer_at_least(1))
+      ->default_str("epoch");
   app.add_option("--eval-samples", o.eval_samples, "samples scored per evaluation (0: no evaluation)")->check(examples::integer_at_least(0));
   app.add_option("--early-stop", o.early_stop,
                  "stop when the FID has not improved for PATIENCE evaluations in a row; the best state is kept as best.ganpp either way, "
                  "and the final grid and samples come from it")
-      ->check(examples::integer_at_least(1, 1000000))->default_str("off");
+      ->check(examples::integer_at_least(1, 1000000))
+      ->default_str("off");
 #ifdef GANPP_MNIST_MPI
   app.add_option("--batch-norm", o.batch_norm,
                  "under mpirun -np N (--batch is the global batch, split over the N ranks): sync normalises with the global batch's "
@@ -96,14 +101,10 @@ extern "C" void on_sigint(int) {
 class Run {
  public:
   explicit Run(const Options& o)
-      : o_(o),
-        conditional_(o.model == "cgan"),
-        g_(o.model == "mlp" ? mnist::mlp_generator<float>() : mnist::dcgan_generator<float>(conditional_)),
+      : o_(o), conditional_(o.model == "cgan"), g_(o.model == "mlp" ? mnist::mlp_generator<float>() : mnist::dcgan_generator<float>(conditional_)),
         d_(o.model == "mlp" ? mnist::mlp_discriminator<float>() : mnist::dcgan_discriminator<float>(conditional_)),
-        g_opt_(g_.parameters(), {2e-4, 0.5, 0.999}),
-        d_opt_(d_.parameters(), {2e-4, 0.5, 0.999}),
-        trainer_(g_, d_, g_opt_, d_opt_, trainer_options(o)),
-        train_set_(ganpp::load_mnist(o.data, true)),
+        g_opt_(g_.parameters(), {2e-4, 0.5, 0.999}), d_opt_(d_.parameters(), {2e-4, 0.5, 0.999}),
+        trainer_(g_, d_, g_opt_, d_opt_, trainer_options(o)), train_set_(ganpp::load_mnist(o.data, true)),
         loader_(train_set_, o.batch, o.seed, o.model == "mlp") {
     g_.reset_parameters(ganpp::Init::torch_default, o.seed * 2 + 1);
     d_.reset_parameters(ganpp::Init::torch_default, o.seed * 2 + 2);
@@ -281,7 +282,8 @@ class Run {
     if (!c.has("trainer.step") && c.has("run.step")) c.put_text("trainer.step", c.text("run.step"));  // written before TrainingState
     auto expect = [&](const char* key, const std::string& want) {
       if (c.text(key) != want)
-        throw ganpp::argument_error(o_.resume + " was trained with " + std::string(key).substr(4) + " " + c.text(key) + ", this run asks for " + want);
+        throw ganpp::argument_error(o_.resume + " was trained with " + std::string(key).substr(4) + " " + c.text(key) + ", this run asks for " +
+                                    want);
     };
     expect("run.model", o_.model);
     expect("run.batch", std::to_string(o_.batch));
@@ -306,7 +308,6 @@ class Run {
     return f;
   }
 
-
   /// Loads the evaluation classifier when there is one (or says once what to run to get it) and opens metrics.csv.
   void start_monitor() {
     if (o_.resume.empty())
@@ -329,8 +330,10 @@ class Run {
                 o_.early_stop > 0 ? (", early stop after " + std::to_string(o_.early_stop) + " evaluations without a better FID").c_str() : "");
     if (o_.early_stop > 0 && monitor_.should_stop()) {
       stopped_ = true;
-      std::printf("early stop: the FID has not improved for %d evaluations already (best %.2f at step %lld); resume with a larger --early-stop to "
-                  "train on\n", monitor_.stopping().stale(), monitor_.stopping().best_score(), static_cast<long long>(monitor_.stopping().best_step()));
+      std::printf(
+          "early stop: the FID has not improved for %d evaluations already (best %.2f at step %lld); resume with a larger --early-stop to "
+          "train on\n",
+          monitor_.stopping().stale(), monitor_.stopping().best_score(), static_cast<long long>(monitor_.stopping().best_step()));
     }
     std::fflush(stdout);
   }
@@ -353,14 +356,15 @@ class Run {
     char tail[160];
     if (v.improved) std::snprintf(tail, sizeof tail, "new best, saved as best.ganpp");
     else
-      std::snprintf(tail, sizeof tail, "best %.2f at step %lld; %d evaluation%s without improvement%s", e.best_score(), static_cast<long long>(e.best_step()),
-                    e.stale(), e.stale() == 1 ? "" : "s", o_.early_stop > 0 ? (" of " + std::to_string(o_.early_stop)).c_str() : "");
+      std::snprintf(tail, sizeof tail, "best %.2f at step %lld; %d evaluation%s without improvement%s", e.best_score(),
+                    static_cast<long long>(e.best_step()), e.stale(), e.stale() == 1 ? "" : "s",
+                    o_.early_stop > 0 ? (" of " + std::to_string(o_.early_stop)).c_str() : "");
     std::printf("eval at step %lld: FID %.2f, IS %.2f, %d of 10 classes (%.1f s): %s\n", q.step, q.fid, q.is, q.covered, q.seconds, tail);
     for (const std::string& w : v.warnings) warn(w);
     if (v.stop) {
       stopped_ = true;
-      std::printf("early stop at step %lld: the FID has not improved for %d evaluations; the best, %.2f at step %lld, is in best.ganpp\n",
-                  q.step, o_.early_stop, e.best_score(), static_cast<long long>(e.best_step()));
+      std::printf("early stop at step %lld: the FID has not improved for %d evaluations; the best, %.2f at step %lld, is in best.ganpp\n", q.step,
+                  o_.early_stop, e.best_score(), static_cast<long long>(e.best_step()));
     }
     std::fflush(stdout);
     const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -410,8 +414,7 @@ class Run {
       r.config.push_back({"evaluation", std::to_string(o_.eval_samples) + " samples " +
                                             (o_.eval_every > 0 ? "every " + std::to_string(o_.eval_every) + " steps" : "after every epoch") +
                                             ", classifier " + o_.classifier});
-    else
-      r.config.push_back({"evaluation", o_.eval_samples == 0 ? "off (--eval-samples 0)" : "off: no classifier at " + o_.classifier});
+    else r.config.push_back({"evaluation", o_.eval_samples == 0 ? "off (--eval-samples 0)" : "off: no classifier at " + o_.classifier});
     r.config.push_back({"early stop", o_.early_stop > 0 ? "after " + std::to_string(o_.early_stop) + " evaluations without a better FID" : "off"});
     const double final_step = static_cast<double>(final_step_ >= 0 ? final_step_ : trainer_.steps());
     r.summary = std::to_string(static_cast<long long>(final_step)) + " steps, " + format_duration(seconds_) + " of training";
@@ -434,7 +437,8 @@ class Run {
       r.best_png = read_bytes(path("grid-best.png"));
     }
     if (!metrics.empty()) {
-      examples::ChartSeries fid{"FID", "#9467bd", {}, false, true}, is{"IS", "#ff7f0e", {}, false, true}, cov{"classes covered", "#2ca02c", {}, false, true};
+      examples::ChartSeries fid{"FID", "#9467bd", {}, false, true}, is{"IS", "#ff7f0e", {}, false, true},
+          cov{"classes covered", "#2ca02c", {}, false, true};
       for (const auto& q : metrics) {
         fid.points.push_back({static_cast<double>(q.step), q.fid});
         is.points.push_back({static_cast<double>(q.step), q.is});
@@ -443,9 +447,10 @@ class Run {
       const std::pair<double, double> best{static_cast<double>(e.best_step()), e.best_score()};
       char label[64];
       std::snprintf(label, sizeof label, "best %.2f", e.best_score());
+      r.metric_charts.push_back(examples::svg_chart("MNIST FID (lower is better; logarithmic axis)", "training step", "FID", {fid},
+                                                    e.has_best() ? &best : nullptr, label, true));
       r.metric_charts.push_back(
-          examples::svg_chart("MNIST FID (lower is better; logarithmic axis)", "training step", "FID", {fid}, e.has_best() ? &best : nullptr, label, true));
-      r.metric_charts.push_back(examples::svg_chart("MNIST IS and classes covered (higher is better, 10 at most)", "training step", "IS / classes", {is, cov}));
+          examples::svg_chart("MNIST IS and classes covered (higher is better, 10 at most)", "training step", "IS / classes", {is, cov}));
       r.metrics_note = "<p>Each point scores " + std::to_string(o_.eval_samples) + " samples from fixed latents against the " +
                        std::to_string(scorer_ ? scorer_->reference_count() : 10000) +
                        " MNIST test images with the evaluation classifier, as <code>ganpp-score</code> does (metrics.csv). The FID of fewer samples "
@@ -488,9 +493,10 @@ class Run {
     csv_ = nullptr;
     if (metrics_) std::fclose(metrics_);
     metrics_ = nullptr;
-    std::printf("done: %lld steps, %s of training. Outputs in %s: grid-final.png, %ssamples.idx3-ubyte, losses.csv, %scheckpoint.ganpp, report.html\n",
-                static_cast<long long>(final_step_), format_duration(seconds_).c_str(), o_.out.c_str(), epoch_ ? "grid-epoch-*.png, " : "",
-                scorer_ ? "metrics.csv, best.ganpp, grid-best.png, " : "");
+    std::printf(
+        "done: %lld steps, %s of training. Outputs in %s: grid-final.png, %ssamples.idx3-ubyte, losses.csv, %scheckpoint.ganpp, report.html\n",
+        static_cast<long long>(final_step_), format_duration(seconds_).c_str(), o_.out.c_str(), epoch_ ? "grid-epoch-*.png, " : "",
+        scorer_ ? "metrics.csv, best.ganpp, grid-best.png, " : "");
   }
 
   Options o_;
@@ -513,8 +519,8 @@ class Run {
   std::FILE* csv_ = nullptr;
   std::FILE* metrics_ = nullptr;
   std::optional<mnist::SampleScorer> scorer_;
-  ganpp::TrainingMonitor<float> monitor_{state_, path("best.ganpp"), ganpp::EarlyStopping(o_.early_stop), {},
-                                         [this](ganpp::Checkpoint& c) { put_run_entries(c); }};
+  ganpp::TrainingMonitor<float> monitor_{
+      state_, path("best.ganpp"), ganpp::EarlyStopping(o_.early_stop), {}, [this](ganpp::Checkpoint& c) { put_run_entries(c); }};
   std::vector<std::string> warnings_;
   std::int64_t last_eval_step_ = -1, final_step_ = -1;
   double eval_seconds_ = 0, eval_wall_ = 0;

@@ -13,10 +13,9 @@ int main(int argc, char** argv) {
   std::string data, out = mnist::kDefaultClassifierPath;
   int epochs = 4, threads = 1, profile = 0;
   std::uint64_t seed = 0;
-  examples::App app(
-      "ganpp-classifier",
-      "Trains the small CNN whose 128-d features and class probabilities ganpp-score uses for MNIST FID, IS, precision and\n"
-      "recall, prints its MNIST test accuracy and saves its weights.");
+  examples::App app("ganpp-classifier",
+                    "Trains the small CNN whose 128-d features and class probabilities ganpp-score uses for MNIST FID, IS, precision and\n"
+                    "recall, prints its MNIST test accuracy and saves its weights.");
   examples::add_data_option(app, data);
   app.add_option("--out", out, "where to save the weights (ganpp-score looks in the default place)");
   app.add_option("--epochs", epochs, "epochs over the 60000 training images (the last one at a tenth of the learning rate)")
@@ -41,8 +40,8 @@ int main(int argc, char** argv) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     examples::make_parent_folder(out);
     net.save(out);
-    std::printf("saved %s: MNIST test accuracy %.2f%% after %d epochs, %.0f s of training on %d threads\n", out.c_str(), 100.0 * acc, epochs,
-                seconds, threads);
+    std::printf("saved %s: MNIST test accuracy %.2f%% after %d epochs, %.0f s of training on %d threads\n", out.c_str(), 100.0 * acc, epochs, seconds,
+                threads);
     return 0;
   });
 }

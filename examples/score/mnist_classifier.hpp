@@ -119,7 +119,8 @@ class Classifier {
     const std::string architecture = c.text("classifier");
     if (architecture != kClassifierArchitecture)
       throw ganpp::io_error("Classifier::load(): " + path + " holds the evaluation classifier '" + architecture + "' of an older ganpp, not '" +
-                            kClassifierArchitecture + "': retrain it with ganpp-classifier with this version; FID values from the two are not comparable");
+                            kClassifierArchitecture +
+                            "': retrain it with ganpp-classifier with this version; FID values from the two are not comparable");
     for (auto& p : parameters()) c.get(p.name, *p.value);
     for (auto& b : prefixed_buffers()) c.get(b.name, *b.value);
   }

@@ -45,14 +45,12 @@ torch::Tensor read_mnist_images(const std::string& dir) {
   std::ifstream in(path, std::ios::binary);
   if (!in) data_error("cannot open " + path);
   const std::vector<unsigned char> raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto be32 = [&](std::size_t at) {
-    return int64_t(raw[at]) << 24 | int64_t(raw[at + 1]) << 16 | int64_t(raw[at + 2]) << 8 | int64_t(raw[at + 3]);
-  };
+  auto be32 = [&](std::size_t at) { return int64_t(raw[at]) << 24 | int64_t(raw[at + 1]) << 16 | int64_t(raw[at + 2]) << 8 | int64_t(raw[at + 3]); };
   if (raw.size() < 16 || be32(0) != 0x803) data_error(path + ": not a uint8 IDX3 file (magic 0x00000803 expected)");
   const int64_t count = be32(4), rows = be32(8), cols = be32(12);
   if (rows != 28 || cols != 28 || raw.size() != std::size_t(16 + count * rows * cols))
-    data_error(path + ": expected 28x28 images filling the file, header says " + std::to_string(count) + "x" +
-               std::to_string(rows) + "x" + std::to_string(cols) + " in " + std::to_string(raw.size()) + " bytes");
+    data_error(path + ": expected 28x28 images filling the file, header says " + std::to_string(count) + "x" + std::to_string(rows) + "x" +
+               std::to_string(cols) + " in " + std::to_string(raw.size()) + " bytes");
   auto bytes = torch::empty({count, rows, cols}, torch::kUInt8);
   std::copy(raw.begin() + 16, raw.end(), bytes.data_ptr<uint8_t>());
   return bytes.to(torch::kFloat32).div_(127.5).sub_(1.0);
@@ -88,7 +86,6 @@ std::vector<double> timed_loop(const torch::Tensor& data, long batch, long iters
   }
   return ms;
 }
-
 
 void run_srgan(const torch::Tensor& images, int threads, long batch, long iters, long warmup) {
   torch::manual_seed(0);
@@ -150,10 +147,11 @@ void report(const std::string& model, std::vector<double>& ms, int threads, long
   const double median = n % 2 ? ms[n / 2] : 0.5 * (ms[n / 2 - 1] + ms[n / 2]);
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
-  std::printf("{\"model\": \"%s\", \"impl\": \"libtorch\", \"torch\": \"%s\", \"threads\": %d, \"batch\": %ld, \"iters\": %ld, "
-              "\"ms_per_iter_median\": %.3f, \"ms_p10\": %.3f, \"ms_p90\": %.3f, \"images_per_s\": %.1f, \"peak_rss_mb\": %.1f}\n",
-              model.c_str(), TORCH_VERSION, threads, batch, iters, median, ms[n / 10], ms[(n * 9) / 10],
-              static_cast<double>(batch) / (median / 1e3), static_cast<double>(usage.ru_maxrss) / 1024.0);
+  std::printf(
+      "{\"model\": \"%s\", \"impl\": \"libtorch\", \"torch\": \"%s\", \"threads\": %d, \"batch\": %ld, \"iters\": %ld, "
+      "\"ms_per_iter_median\": %.3f, \"ms_p10\": %.3f, \"ms_p90\": %.3f, \"images_per_s\": %.1f, \"peak_rss_mb\": %.1f}\n",
+      model.c_str(), TORCH_VERSION, threads, batch, iters, median, ms[n / 10], ms[(n * 9) / 10], static_cast<double>(batch) / (median / 1e3),
+      static_cast<double>(usage.ru_maxrss) / 1024.0);
   std::fflush(stdout);
 }
 

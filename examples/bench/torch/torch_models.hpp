@@ -28,14 +28,14 @@ inline Conv2d down(int64_t in, int64_t out, int64_t k, int64_t s, int64_t p) {
 
 // The PyTorch C++ frontend's MNIST DCGAN: 1 -> 4 -> 7 -> 14 -> 28 and back.
 inline Sequential dcgan_generator() {
-  return Sequential(up(100, 256, 4, 1, 0), BatchNorm2d(256), ReLU(), up(256, 128, 3, 2, 1), BatchNorm2d(128), ReLU(),
-                    up(128, 64, 4, 2, 1), BatchNorm2d(64), ReLU(), up(64, 1, 4, 2, 1), Tanh());
+  return Sequential(up(100, 256, 4, 1, 0), BatchNorm2d(256), ReLU(), up(256, 128, 3, 2, 1), BatchNorm2d(128), ReLU(), up(128, 64, 4, 2, 1),
+                    BatchNorm2d(64), ReLU(), up(64, 1, 4, 2, 1), Tanh());
 }
 
 inline Sequential dcgan_discriminator() {
   auto leaky = [] { return LeakyReLU(LeakyReLUOptions().negative_slope(0.2)); };
-  return Sequential(down(1, 64, 4, 2, 1), leaky(), down(64, 128, 4, 2, 1), BatchNorm2d(128), leaky(),
-                    down(128, 256, 4, 2, 1), BatchNorm2d(256), leaky(), down(256, 1, 3, 1, 0));
+  return Sequential(down(1, 64, 4, 2, 1), leaky(), down(64, 128, 4, 2, 1), BatchNorm2d(128), leaky(), down(128, 256, 4, 2, 1), BatchNorm2d(256),
+                    leaky(), down(256, 1, 3, 1, 0));
 }
 
 // ganpp-sr's MNIST SRGAN models (ganpp::srresnet_generator with 32 channels and 8 blocks, ganpp::srgan_discriminator
@@ -48,8 +48,8 @@ struct SrResNetImpl : Module {
     auto prelu = [](int64_t channels) { return PReLU(PReLUOptions().num_parameters(channels)); };
     head = register_module("head", Sequential(conv(1, c, 9, true), prelu(c)));
     for (int64_t b = 0; b < n_blocks; ++b)
-      blocks.push_back(register_module("block" + std::to_string(b), Sequential(conv(c, c, 3, false), BatchNorm2d(c), prelu(c),
-                                                                            conv(c, c, 3, false), BatchNorm2d(c))));
+      blocks.push_back(register_module("block" + std::to_string(b),
+                                       Sequential(conv(c, c, 3, false), BatchNorm2d(c), prelu(c), conv(c, c, 3, false), BatchNorm2d(c))));
     trunk = register_module("trunk", Sequential(conv(c, c, 3, false), BatchNorm2d(c)));
     tail = register_module("tail", Sequential(conv(c, 4 * c, 3, true), PixelShuffle(2), prelu(c), conv(c, 4 * c, 3, true), PixelShuffle(2), prelu(c),
                                               conv(c, 1, 9, true), Tanh()));
