@@ -25,6 +25,9 @@ cmake -DMNIST_DIR="$data" -P cmake/FetchMNIST.cmake
 cmake -S . -B build-default -DCMAKE_BUILD_TYPE=Release -DGANPP_BUILD_TESTS=OFF -DGANPP_BUILD_DOCS=OFF >/dev/null
 cmake --build build-default --target ganpp-classifier -j2 >/dev/null
 
+# PyTorch at its best: OPENBLAS_CORETYPE when OpenBLAS does not recognise this CPU (scripts/openblas-core.sh).
+source scripts/openblas-core.sh
+
 mkdir -p out
 log=out/compare-classifier.log
 : >"$log"

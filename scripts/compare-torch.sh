@@ -36,6 +36,9 @@ done
 cmake -S examples/bench/torch -B build-torch -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build-torch >/dev/null
 
+# PyTorch at its best: OPENBLAS_CORETYPE when OpenBLAS does not recognise this CPU (scripts/openblas-core.sh).
+source scripts/openblas-core.sh
+
 mkdir -p out
 results=out/compare-torch.jsonl
 : >"$results"

@@ -31,3 +31,42 @@ TEST_CASE("ExponentialMovingAverage: hand-computed averages and swapping", "[ema
   CHECK(warm.shadow()[0][0] == Approx(5.0 * 2.0 / 11.0 + 7.0 * 9.0 / 11.0));
   CHECK_THROWS_AS(ExponentialMovingAverage<T>(params, 1.0), argument_error);
 }
+
+TEST_CASE("AveragedWeights: the average draws, with BatchNorm statistics re-estimated, and the live state comes back bit for bit", "[ema]") {
+  Sequential<T> net;
+  net.emplace<Linear<T>>(3, 4).emplace<BatchNorm<T>>(4);
+  Generator<T> g(std::move(net), Shape{3});
+  g.reset_parameters(Init::torch_default, 5);
+  ExponentialMovingAverage<T> ema(g.parameters(), 0.5, false);
+  Rng rng(1);
+  Tensor<T> z;
+  g.sample_latent(16, rng, z);
+  g.forward(z);  // running statistics of the live weights
+  for (auto& p : g.parameters()) p.value->array() += T(1);
+  ema.update();  // shadow = 0.5 * initial + 0.5 * (initial + 1) = live - 0.5
+  std::vector<Tensor<T>> live_params, live_buffers;
+  for (auto& p : g.parameters()) live_params.push_back(*p.value);
+  for (auto& b : g.buffers()) live_buffers.push_back(*b.value);
+
+  int calibrations = 0;
+  {
+    const AveragedWeights<Generator<T>, T> averaged(ema, g, [&] {
+      ++calibrations;
+      for (int i = 0; i < 60; ++i) g.forward(z);  // in training mode: the running statistics follow these weights
+    });
+    CHECK(calibrations == 1);
+    CHECK(ema.swapped());
+    for (std::size_t i = 0; i < live_params.size(); ++i)
+      CHECK(g.parameters()[i].value->array().isApprox(live_params[i].array() - T(0.5), 1e-12));
+    // Calibrated: the running mean moved away from the live weights' and has converged (one more batch barely moves it).
+    const Tensor<T> calibrated = *g.buffers()[0].value;
+    CHECK_FALSE(calibrated.array().isApprox(live_buffers[0].array(), 1e-3));
+    g.train();
+    g.forward(z);
+    CHECK(g.buffers()[0].value->array().isApprox(calibrated.array(), 1e-3));
+    CHECK_THROWS_AS((AveragedWeights<Generator<T>, T>(ema, g)), argument_error);  // already swapped in
+  }
+  CHECK_FALSE(ema.swapped());
+  for (std::size_t i = 0; i < live_params.size(); ++i) CHECK((g.parameters()[i].value->array() == live_params[i].array()).all());
+  for (std::size_t i = 0; i < live_buffers.size(); ++i) CHECK((g.buffers()[i].value->array() == live_buffers[i].array()).all());
+}

@@ -163,6 +163,17 @@ TEST_CASE("ganpp-mnist resumes exactly: 12 steps in one run or 5 + 7 give the sa
   const Result mismatch = run(common + "--model mlp --steps 12 --out " + scratch.file("three") + " --resume " + scratch.file("two/checkpoint.ganpp"), scratch);
   CHECK(mismatch.code == 1);
   CHECK_THAT(mismatch.output, Catch::Contains("model dcgan"));
+  // The default recipe keeps an EMA of the generator (it draws the samples compared above) and the checkpoint
+  // holds it; a run with other choices refuses to continue it, naming them.
+  CHECK(ganpp::Checkpoint::load(scratch.file("two/checkpoint.ganpp")).has("ema.updates"));
+  const Result other_recipe =
+      run(common + "--recipe reference --steps 12 --out " + scratch.file("four") + " --resume " + scratch.file("two/checkpoint.ganpp"), scratch);
+  CHECK(other_recipe.code == 1);
+  CHECK_THAT(other_recipe.output, Catch::Contains("recipe default (G lr 0.0002, D lr 0.0002, EMA 0.999)") &&
+                                      Catch::Contains("reference (G lr 0.0002, D lr 0.0002, no EMA)"));
+  // The reference recipe has no average to save.
+  REQUIRE(run(common + "--recipe reference --steps 3 --out " + scratch.file("five"), scratch).code == 0);
+  CHECK_FALSE(ganpp::Checkpoint::load(scratch.file("five/checkpoint.ganpp")).has("ema.updates"));
 }
 
 TEST_CASE("ganpp-mnist rejects bad command lines and bad folders with one line and a non-zero exit", "[mnist][errors]") {
@@ -177,10 +188,11 @@ TEST_CASE("ganpp-mnist rejects bad command lines and bad folders with one line a
       {"--bogus 1", "ganpp-mnist: unknown option '--bogus' (run ganpp-mnist --help)", 2},
       {"extra", "ganpp-mnist: unexpected argument 'extra'", 2},
       {"--model gan", "ganpp-mnist: --model: gan not in {mlp,dcgan,cgan}", 2},
+      {"--recipe fast", "ganpp-mnist: --recipe: fast not in {default,reference}", 2},
       {"--steps -3", "ganpp-mnist: --steps: needs an integer >= 1, got '-3'", 2},
       {"--batch x", "ganpp-mnist: --batch: needs an integer >= 2, got 'x'", 2},
       {"--epochs", "ganpp-mnist: --epochs needs a value", 2},
-      {"--digit 3", "ganpp-mnist: --digit needs --model cgan", 2},
+      {"--model dcgan --digit 3", "ganpp-mnist: --digit needs --model cgan", 2},
       {"--model cgan --digit 12", "ganpp-mnist: --digit: needs an integer from 0 to 9, got '12'", 2},
       {"--on-divergence retry", "ganpp-mnist: --on-divergence: retry not in {stop,rollback}", 2},
       {"--data " + scratch.file("nowhere") + " --out " + scratch.file("o"), "FetchMNIST", 1},

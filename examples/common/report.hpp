@@ -206,10 +206,13 @@ inline std::string svg_chart(const std::string& title, const std::string& x_labe
     svg += buf;
   }
   if (highlight && std::isfinite(highlight->second)) {
+    // The label sits above the point, kept inside the plot near either edge (a best at the last step is common).
+    const double x = px(highlight->first);
+    const char* anchor = x > w - right - 40 ? "end" : x < left + 40 ? "start" : "middle";
     std::snprintf(buf, sizeof buf,
                   "<circle cx='%.1f' cy='%.1f' r='6' fill='none' stroke='#2ca02c' stroke-width='2'/><text x='%.1f' y='%.1f' "
-                  "font-size='11' fill='#2ca02c' text-anchor='middle'>",
-                  px(highlight->first), py(highlight->second), px(highlight->first), py(highlight->second) - 10);
+                  "font-size='11' fill='#2ca02c' text-anchor='%s'>",
+                  x, py(highlight->second), x, py(highlight->second) - 10, anchor);
     svg += buf + html_escape(highlight_label) + "</text>";
   }
   return svg + "</svg>";

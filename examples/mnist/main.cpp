@@ -42,8 +42,9 @@ using ganpp::Tensor;
 namespace {
 
 struct Options {
-  std::string data, model = "dcgan", out, resume, on_divergence = "stop";
-  long epochs = 2, steps = -1, batch = 64, samples = 10000;
+  std::string data, model, out, resume, on_divergence = "stop", recipe = "default";  // model empty: the recipe's
+  long epochs = 0, steps = -1, batch = 64, samples = 10000;  // epochs 0: the recipe's
+  double g_lr = 0, d_lr = 0, ema = -1;                        // 0 and -1: the recipe's
   std::uint64_t seed = 0;
   int threads = 1, digit = -1;
   std::string batch_norm = "sync";  // under mpirun
@@ -52,10 +53,48 @@ struct Options {
   int early_stop = 0;                        // 0: off
 };
 
+/// A named set of training choices; the options that are left unset take the recipe's values.
+struct Recipe {
+  const char* model;
+  long epochs;
+  double g_lr, d_lr, ema;
+};
+
+/// reference: the PyTorch C++ frontend's DCGAN example (Adam 2e-4, betas (0.5, 0.999), no averaging), the recipe
+/// ganpp's speed and quality comparisons use. default: the measured best within the README's 10-minute budget on 2
+/// cores (docs/mnist.md, "The default recipe").
+Recipe recipe_named(const std::string& name) {
+  if (name == "reference") return {"dcgan", 2, 2e-4, 2e-4, 0.0};
+  return {"cgan", 3, 2e-4, 2e-4, 0.999};
+}
+
+void apply_recipe(Options& o) {
+  const Recipe r = recipe_named(o.recipe);
+  if (o.model.empty()) o.model = r.model;
+  if (o.epochs == 0) o.epochs = r.epochs;
+  if (o.g_lr == 0) o.g_lr = r.g_lr;
+  if (o.d_lr == 0) o.d_lr = r.d_lr;
+  if (o.ema < 0) o.ema = r.ema;
+}
+
 void add_options(CLI::App& app, Options& o) {
   examples::add_data_option(app, o.data);
-  app.add_option("--model", o.model, "mlp | dcgan | cgan")->check(CLI::IsMember({"mlp", "dcgan", "cgan"}));
-  app.add_option("--epochs", o.epochs, "epochs to train, counted from the start of training")->check(examples::integer_at_least(1));
+  app.add_option("--model", o.model, "mlp | dcgan | cgan (the conditional DCGAN: one digit per label)")
+      ->check(CLI::IsMember({"mlp", "dcgan", "cgan"}))
+      ->default_str("recipe's");
+  app.add_option("--recipe", o.recipe,
+                 "default: the conditional DCGAN (cgan), 3 epochs, Adam 2e-4 for both, samples drawn by an EMA of the generator "
+                 "(0.999): the best measured within 10 minutes on 2 cores (docs/mnist.md); reference: the PyTorch DCGAN example's "
+                 "(dcgan, 2 epochs, Adam 2e-4 for both, no EMA). The options below override single choices")
+      ->check(CLI::IsMember({"default", "reference"}));
+  app.add_option("--epochs", o.epochs, "epochs to train, counted from the start of training")->check(examples::integer_at_least(1))->default_str("recipe's");
+  app.add_option("--g-lr", o.g_lr, "the generator's Adam learning rate (betas 0.5, 0.999)")->check(CLI::PositiveNumber)->default_str("recipe's");
+  app.add_option("--d-lr", o.d_lr, "the discriminator's Adam learning rate")->check(CLI::PositiveNumber)->default_str("recipe's");
+  app.add_option("--ema", o.ema,
+                 "decay of the generator's exponential moving average, which draws the grids, samples and evaluations (0: none, "
+                 "the last weights draw)")
+      ->check(CLI::Range(0.0, 0.99999))
+      ->default_str("recipe's");
   app.add_option("--steps", o.steps, "stop after N training steps in all, counted from the start (a resumed run continues the count)")
       ->check(examples::integer_at_least(1))
       ->default_str("");
@@ -103,11 +142,15 @@ class Run {
   explicit Run(const Options& o)
       : o_(o), conditional_(o.model == "cgan"), g_(o.model == "mlp" ? mnist::mlp_generator<float>() : mnist::dcgan_generator<float>(conditional_)),
         d_(o.model == "mlp" ? mnist::mlp_discriminator<float>() : mnist::dcgan_discriminator<float>(conditional_)),
-        g_opt_(g_.parameters(), {2e-4, 0.5, 0.999}), d_opt_(d_.parameters(), {2e-4, 0.5, 0.999}),
+        g_opt_(g_.parameters(), {o.g_lr, 0.5, 0.999}), d_opt_(d_.parameters(), {o.d_lr, 0.5, 0.999}),
         trainer_(g_, d_, g_opt_, d_opt_, trainer_options(o)), train_set_(ganpp::load_mnist(o.data, true)),
         loader_(train_set_, o.batch, o.seed, o.model == "mlp") {
     g_.reset_parameters(ganpp::Init::torch_default, o.seed * 2 + 1);
     d_.reset_parameters(ganpp::Init::torch_default, o.seed * 2 + 2);
+    if (ema_) {
+      ema_->reset();  // the average starts at the initial weights just drawn
+      trainer_.set_ema(&*ema_);
+    }
     // The grid's latent batch: fixed by the seed, so every picture of a run shows the same 64 (or 100) latents.
     const Index n = conditional_ ? 100 : 64;
     ganpp::Rng rng(o.seed + 777);
@@ -146,7 +189,8 @@ class Run {
     first_step_ = trainer_.steps();
     const std::string ranks = ranks_ > 1 ? std::to_string(ranks_) + " ranks (" + o_.batch_norm + " BatchNorm) x " : std::string();
     if (root_)
-      std::printf("ganpp-mnist: model %s, %lld steps (%lld per epoch, batch %ld), %s%d threads, seed %llu%s\n", o_.model.c_str(),
+      std::printf("ganpp-mnist: model %s, recipe %s, %lld steps (%lld per epoch, batch %ld), %s%d threads, seed %llu%s\n", o_.model.c_str(),
+                  recipe_text().c_str(),
                   static_cast<long long>(total_), static_cast<long long>(per_epoch), o_.batch, ranks.c_str(), o_.threads,
                   static_cast<unsigned long long>(o_.seed), first_step_ ? (", resuming at step " + std::to_string(first_step_)).c_str() : "");
     if (root_) start_monitor();
@@ -231,7 +275,28 @@ class Run {
     write_report();
   }
 
+  /// Runs `draw` with the generator that draws: the EMA's weights, when the run keeps one (BatchNorm's running
+  /// statistics re-estimated for them on 50 batches of fixed latents), else the live weights.
+  template <typename F>
+  void with_drawing_weights(F&& draw) {
+    if (!ema_) return draw();
+    const ganpp::AveragedWeights<ganpp::Generator<float>> averaged(*ema_, g_, [this] {
+      ganpp::Rng rng(o_.seed + 999);
+      Tensor<float> z;
+      std::vector<int> y;
+      for (Index k = 0; k < o_.batch; ++k) y.push_back(static_cast<int>(k % 10));
+      for (int i = 0; i < 50; ++i) {
+        g_.sample_latent(o_.batch, rng, z);
+        g_.forward(z, conditional_ ? &y : nullptr);
+      }
+    });
+    draw();
+  }
+
   void write_grid(const std::string& name) {
+    with_drawing_weights([&] { write_grid_now(name); });
+  }
+  void write_grid_now(const std::string& name) {
     g_.eval();
     const Tensor<float>& x = g_.forward(grid_latent_, conditional_ ? &grid_labels_ : nullptr);
     Tensor<float> images;
@@ -245,7 +310,7 @@ class Run {
     if (o_.samples == 0) return;
     ganpp::Rng rng(o_.seed + 12345);
     std::vector<std::uint8_t> pixels, sample_labels;
-    mnist::generate_pixels(g_, conditional_, o_.samples, rng, o_.digit, pixels, &sample_labels);
+    with_drawing_weights([&] { mnist::generate_pixels(g_, conditional_, o_.samples, rng, o_.digit, pixels, &sample_labels); });
     ganpp::write_idx(path("samples.idx3-ubyte"), {o_.samples, 28, 28}, pixels.data());
     if (conditional_) ganpp::write_idx(path("labels.idx1-ubyte"), {o_.samples}, sample_labels.data());
   }
@@ -265,6 +330,7 @@ class Run {
   /// time, the loader's position and the monitor's record.
   void put_run_entries(ganpp::Checkpoint& c) const {
     c.put_text("run.model", o_.model);
+    c.put_text("run.recipe", recipe_text());
     c.put_text("run.batch", std::to_string(o_.batch));
     c.put_text("run.seed", std::to_string(o_.seed));
     c.put_text("run.epoch", std::to_string(epoch_));
@@ -286,6 +352,7 @@ class Run {
                                     want);
     };
     expect("run.model", o_.model);
+    if (c.has("run.recipe") || o_.ema > 0) expect("run.recipe", recipe_text());
     expect("run.batch", std::to_string(o_.batch));
     expect("run.seed", std::to_string(o_.seed));
     state_.load(c);
@@ -343,7 +410,8 @@ class Run {
   void evaluate() {
     if (!scorer_ || !root_ || last_eval_step_ == trainer_.steps()) return;
     const auto t0 = std::chrono::steady_clock::now();
-    mnist::Quality q = scorer_->score(g_, conditional_);
+    mnist::Quality q;
+    with_drawing_weights([&] { q = scorer_->score(g_, conditional_); });
     q.step = trainer_.steps();
     q.epoch = (q.step + loader_.batches_per_epoch() - 1) / loader_.batches_per_epoch();
     const ganpp::MonitorVerdict v = monitor_.evaluate(q.fid, q.covered, 10);
@@ -403,6 +471,7 @@ class Run {
     }
     const std::string steps = std::to_string(total_) + (o_.steps > 0 && o_.steps < loader_.batches_per_epoch() * o_.epochs ? " (--steps)" : "");
     r.config = {{"model", o_.model},
+                {"recipe", recipe_text()},
                 {"epochs", std::to_string(o_.epochs) + " (" + std::to_string(loader_.batches_per_epoch()) + " steps each)"},
                 {"steps", steps},
                 {"batch", std::to_string(o_.batch)},
@@ -499,13 +568,23 @@ class Run {
         scorer_ ? "metrics.csv, best.ganpp, grid-best.png, " : "");
   }
 
+  /// The choices that must match on --resume: learning rates and EMA decay (the recipe's name alone may hide overrides).
+  std::string recipe_text() const {
+    char text[160];
+    if (o_.ema > 0) std::snprintf(text, sizeof text, "%s (G lr %g, D lr %g, EMA %g)", o_.recipe.c_str(), o_.g_lr, o_.d_lr, o_.ema);
+    else std::snprintf(text, sizeof text, "%s (G lr %g, D lr %g, no EMA)", o_.recipe.c_str(), o_.g_lr, o_.d_lr);
+    return text;
+  }
+
   Options o_;
   bool conditional_;
   ganpp::Generator<float> g_;
   ganpp::Discriminator<float> d_;
   ganpp::Adam<float> g_opt_, d_opt_;
   ganpp::GanTrainer<float> trainer_;
-  ganpp::TrainingState<float> state_{g_, d_, g_opt_, d_opt_, trainer_};
+  std::optional<ganpp::ExponentialMovingAverage<float>> ema_ =
+      o_.ema > 0 ? std::make_optional<ganpp::ExponentialMovingAverage<float>>(g_.parameters(), o_.ema) : std::nullopt;
+  ganpp::TrainingState<float> state_{g_, d_, g_opt_, d_opt_, trainer_, ema_ ? &*ema_ : nullptr};
   std::optional<ganpp::DivergenceGuard<float>> guard_;
   ganpp::ImageDataset train_set_;
   ganpp::BatchLoader<float> loader_;
@@ -547,6 +626,7 @@ int main(int argc, char** argv) {
                     "grid-best.png (the best FID's state), and the final grid and samples come from the best state.");
   add_options(app, o);
   return examples::run_cli(app, argc, argv, [&] {
+    apply_recipe(o);
     if (o.digit >= 0 && o.model != "cgan") throw examples::UsageError("--digit needs --model cgan");
     if (o.out.empty()) o.out = "out/mnist-" + o.model;
     ganpp::set_num_threads(o.threads);

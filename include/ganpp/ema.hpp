@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace ganpp {
@@ -84,6 +85,8 @@ class ExponentialMovingAverage {
   std::int64_t updates() const { return updates_; }
   /// True while the live tensors hold the average (after an odd number of swap() calls).
   bool swapped() const { return swapped_; }
+  /// The parameters followed, in the constructor's order.
+  const std::vector<Parameter<Scalar>>& parameters() const { return params_; }
   /// The averaged values, in the order of the parameters given to the constructor (while not swapped).
   const std::vector<Tensor<Scalar>>& shadow() const { return shadow_; }
 
@@ -99,6 +102,45 @@ class ExponentialMovingAverage {
   bool warmup_;
   std::int64_t updates_ = 0;
   bool swapped_ = false;
+};
+
+/// While alive, a model computes with an average's weights instead of its own: the constructor swaps the averaged
+/// values in and the destructor swaps the live ones back. A model with BatchNorm also needs running statistics that
+/// belong to the averaged weights (the live ones were gathered under other weights): `calibrate`, when given, runs
+/// after the swap with the model in training mode and should forward a few dozen batches, so the running statistics
+/// follow the averaged weights (BigGAN's "standing statistics", Brock et al. 2019). The live buffers are copied first
+/// and put back on destruction, so training continues exactly as if nothing had happened.
+/// @tparam Model anything with buffers(), train() and eval() (Generator, Sequential).
+template <typename Model, typename Scalar = float>
+class AveragedWeights {
+ public:
+  /// @param ema the average (over model's parameters); not swapped.
+  /// @param model the model to put the average into; left in evaluation mode.
+  /// @param calibrate forward passes that re-estimate the running statistics (nothing when empty).
+  /// @throws argument_error when the average is already swapped in.
+  AveragedWeights(ExponentialMovingAverage<Scalar>& ema, Model& model, const std::function<void()>& calibrate = {}) : ema_(ema), model_(model) {
+    if (ema.swapped()) throw argument_error("AveragedWeights::AveragedWeights(): the average is already swapped in");
+    for (auto& b : model_.buffers()) saved_.push_back(*b.value);
+    ema_.swap();
+    if (calibrate) {
+      model_.train();
+      calibrate();
+    }
+    model_.eval();
+  }
+  ~AveragedWeights() {
+    ema_.swap();
+    std::size_t i = 0;
+    for (auto& b : model_.buffers()) b.value->assign(saved_[i++]);
+    model_.train();
+  }
+  AveragedWeights(const AveragedWeights&) = delete;
+  AveragedWeights& operator=(const AveragedWeights&) = delete;
+
+ private:
+  ExponentialMovingAverage<Scalar>& ema_;
+  Model& model_;
+  std::vector<Tensor<Scalar>> saved_;
 };
 
 }  // namespace ganpp

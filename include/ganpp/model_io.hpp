@@ -4,6 +4,7 @@
 #pragma once
 
 #include "checkpoint.hpp"
+#include "ema.hpp"
 #include "error.hpp"
 #include "models.hpp"
 #include "optim/optimizer.hpp"
@@ -91,6 +92,34 @@ void load_optimizer(const Checkpoint& c, const std::string& prefix, Optimizer<Sc
   } catch (const error& e) {
     throw io_error("load_optimizer(): " + prefix + " refused: " + e.what());
   }
+}
+
+/// Stores an exponential moving average (its averaged values and update count) under "prefix.": one entry per
+/// averaged parameter, "prefix.<parameter name>", and "prefix.updates".
+/// @throws divergence_error if an averaged value is not finite (c is then unchanged).
+template <typename Scalar>
+void save_ema(Checkpoint& c, const std::string& prefix, const ExponentialMovingAverage<Scalar>& ema) {
+  const auto& params = ema.parameters();
+  for (std::size_t i = 0; i < params.size(); ++i)
+    if (!ema.shadow()[i].all_finite()) throw divergence_error("save_ema(): " + prefix + "." + params[i].name + " is not finite; not saving it");
+  for (std::size_t i = 0; i < params.size(); ++i) c.put(prefix + "." + params[i].name, ema.shadow()[i]);
+  c.put_text(prefix + ".updates", std::to_string(ema.updates()));
+}
+
+/// Restores what save_ema() stored into an average over the same parameters; everything is read and checked first.
+/// @throws io_error naming the entry that is missing, of another shape, or not a count.
+template <typename Scalar>
+void load_ema(const Checkpoint& c, const std::string& prefix, ExponentialMovingAverage<Scalar>& ema) {
+  std::vector<Tensor<Scalar>> shadow;
+  for (const auto& p : ema.parameters()) {
+    shadow.emplace_back(p.value->shape());
+    c.get(prefix + "." + p.name, shadow.back());
+    if (!shadow.back().all_finite()) throw io_error("load_ema(): " + prefix + "." + p.name + " holds non-finite values");
+  }
+  const std::string t = c.text(prefix + ".updates");
+  if (t.empty() || t.size() > 18 || t.find_first_not_of("0123456789") != std::string::npos)
+    throw io_error("load_ema(): " + prefix + ".updates is '" + t.substr(0, 30) + "': expected a count");
+  ema.restore(shadow, std::stoll(t));
 }
 
 }  // namespace ganpp

@@ -200,11 +200,7 @@ struct StyleGanState {
     save_model(c, "discriminator", discriminator);
     save_optimizer(c, "generator_optimizer", generator_optimizer);
     save_optimizer(c, "discriminator_optimizer", discriminator_optimizer);
-    if (ema != nullptr) {
-      const auto params = generator.parameters();
-      for (std::size_t i = 0; i < params.size(); ++i) c.put("ema." + params[i].name, ema->shadow()[i]);
-      c.put_text("ema.updates", std::to_string(ema->updates()));
-    }
+    if (ema != nullptr) save_ema(c, "ema", *ema);
     c.put_text("trainer.step", std::to_string(trainer.steps()));
     c.put_text("trainer.rng", trainer.rng().state());
   }
@@ -233,20 +229,11 @@ struct StyleGanState {
       staged.emplace_back(b.value, Tensor<Scalar>(b.value->shape()));
       c.get("generator." + b.name, staged.back().second);
     }
-    std::vector<Tensor<Scalar>> shadow;
-    std::int64_t updates = 0;
-    if (ema != nullptr) {
-      for (auto& p : generator.parameters()) {
-        shadow.emplace_back(p.value->shape());
-        c.get("ema." + p.name, shadow.back());
-      }
-      updates = count("ema.updates");
-    }
+    if (ema != nullptr) load_ema(c, "ema", *ema);  // whole or not at all, before anything else changes
     load_model(c, "discriminator", discriminator);
     load_optimizer(c, "generator_optimizer", generator_optimizer);
     load_optimizer(c, "discriminator_optimizer", discriminator_optimizer);
     for (auto& [target, value] : staged) target->assign(value);
-    if (ema != nullptr) ema->restore(shadow, updates);
     generator.synthesis().noise_rng() = noise;
     trainer.set_steps(step);
     trainer.rng() = rng;

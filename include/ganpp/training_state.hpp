@@ -18,9 +18,11 @@ namespace ganpp {
 
 /// The parts of a GAN run whose state decides what happens next: both models (parameters, buffers, layer random
 /// state), both optimizers, and the trainer's step count and latent generator. Saving them after step k and loading
-/// them into fresh objects continues bit for bit as if the run had never stopped (same thread count). A data loader,
-/// an EMA or anything else the caller drives is the caller's to save (BatchLoader::state()).
-/// Entries: generator.*, discriminator.*, generator_optimizer.*, discriminator_optimizer.*, trainer.step, trainer.rng.
+/// them into fresh objects continues bit for bit as if the run had never stopped (same thread count), the generator's
+/// EMA included when `ema` is set. A data loader or anything else the caller drives is the caller's to save
+/// (BatchLoader::state()).
+/// Entries: generator.*, discriminator.*, generator_optimizer.*, discriminator_optimizer.*, ema.* (with an EMA),
+/// trainer.step, trainer.rng.
 template <typename Scalar>
 struct TrainingState {
   /// The generator; saved as entries "generator.<parameter or buffer name>".
@@ -33,6 +35,8 @@ struct TrainingState {
   Optimizer<Scalar>& discriminator_optimizer;
   /// The trainer; its step count and latent generator are saved as "trainer.step" and "trainer.rng".
   GanTrainer<Scalar>& trainer;
+  /// The generator's exponential moving average (GanTrainer::set_ema()), or nullptr; saved as "ema.*".
+  ExponentialMovingAverage<Scalar>* ema = nullptr;
 
   /// Adds the state to `c`. @throws divergence_error if a parameter or buffer is not finite (nothing usable to save).
   void save(Checkpoint& c) const {
@@ -40,6 +44,7 @@ struct TrainingState {
     save_model(c, "discriminator", discriminator);
     save_optimizer(c, "generator_optimizer", generator_optimizer);
     save_optimizer(c, "discriminator_optimizer", discriminator_optimizer);
+    if (ema != nullptr) save_ema(c, "ema", *ema);
     c.put_text("trainer.step", std::to_string(trainer.steps()));
     c.put_text("trainer.rng", trainer.rng().state());
   }
@@ -56,6 +61,7 @@ struct TrainingState {
       throw io_error("TrainingState::load(): trainer.step is '" + step_text.substr(0, 30) + "': expected a step count from 0 to 2^62");
     Rng rng;
     rng.set_state(c.text("trainer.rng"));
+    if (ema != nullptr) load_ema(c, "ema", *ema);  // first: a checkpoint written without an EMA changes nothing
     load_model(c, "generator", generator);
     load_model(c, "discriminator", discriminator);
     load_optimizer(c, "generator_optimizer", generator_optimizer);

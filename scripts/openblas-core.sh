@@ -1,0 +1,23 @@
+# Sourced by the scripts that time PyTorch peers (compare-torch.sh, compare-classifier.sh).
+# OpenBLAS (Debian's PyTorch's BLAS) picks its kernels from the CPU's family and model numbers. Some virtual machines
+# report a generic "Intel Xeon Processor" that it does not know, and it falls back to its oldest kernels (Prescott,
+# SSE3): on such a 2-core AVX-512 machine, libtorch's mlp iteration took 28.9 ms instead of 10.8. The peers are meant
+# to be measured at their best, so when OpenBLAS names a core without the vector instructions this CPU has, this
+# exports OPENBLAS_CORETYPE naming the core that has them (an OPENBLAS_CORETYPE of your own is kept), and says so.
+openblas_detected=$(OPENBLAS_VERBOSE=2 /usr/bin/python3 -c 'import torch; torch.ones(64, 64) @ torch.ones(64, 64)' 2>&1 | sed -n 's/^Core: //p' | head -1)
+if [ -z "${OPENBLAS_CORETYPE:-}" ]; then
+  openblas_wanted=
+  if grep -qw avx512f /proc/cpuinfo && grep -qw avx512bw /proc/cpuinfo && grep -qw avx512vl /proc/cpuinfo; then
+    case "$openblas_detected" in SkylakeX | CooperLake | SapphireRapids) ;; *) openblas_wanted=SkylakeX ;; esac
+  elif grep -qw avx2 /proc/cpuinfo; then
+    case "$openblas_detected" in Haswell | Zen | SkylakeX | CooperLake | SapphireRapids) ;; *) openblas_wanted=Haswell ;; esac
+  fi
+  if [ -n "$openblas_wanted" ]; then
+    echo "OpenBLAS takes this CPU for '${openblas_detected:-unknown}', without its vector instructions: the PyTorch peers run with OPENBLAS_CORETYPE=$openblas_wanted" >&2
+    export OPENBLAS_CORETYPE=$openblas_wanted
+  else
+    echo "OpenBLAS core: ${openblas_detected:-unknown}" >&2
+  fi
+else
+  echo "OpenBLAS core: $OPENBLAS_CORETYPE (OPENBLAS_CORETYPE)" >&2
+fi
