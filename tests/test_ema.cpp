@@ -70,3 +70,29 @@ TEST_CASE("AveragedWeights: the average draws, with BatchNorm statistics re-esti
   for (std::size_t i = 0; i < live_params.size(); ++i) CHECK((g.parameters()[i].value->array() == live_params[i].array()).all());
   for (std::size_t i = 0; i < live_buffers.size(); ++i) CHECK((g.buffers()[i].value->array() == live_buffers[i].array()).all());
 }
+
+TEST_CASE("AveragedWeights calibrates locally: a synchronised BatchNorm's reducer is detached meanwhile, then restored", "[ema]") {
+  // Under DataParallel one rank draws alone; a calibration that summed statistics over the ranks would wait forever.
+  struct CountingReducer : StatisticsReducer {
+    int calls = 0;
+    void sum(double*, Index) override { ++calls; }
+  } reducer;
+  Sequential<T> net;
+  net.emplace<Linear<T>>(3, 4).emplace<BatchNorm<T>>(4);
+  Generator<T> g(std::move(net), Shape{3});
+  auto* bn = dynamic_cast<BatchNorm<T>*>(&g.net().child(1));
+  REQUIRE(bn != nullptr);
+  bn->set_statistics_reducer(&reducer);
+  ExponentialMovingAverage<T> ema(g.parameters(), 0.5, false);
+  Rng rng(2);
+  Tensor<T> z;
+  g.sample_latent(8, rng, z);
+  {
+    const AveragedWeights<Generator<T>, T> averaged(ema, g, [&] {
+      CHECK(bn->statistics_reducer() == nullptr);
+      g.forward(z);
+    });
+  }
+  CHECK(reducer.calls == 0);
+  CHECK(bn->statistics_reducer() == &reducer);
+}

@@ -3,11 +3,14 @@
 /// ExponentialMovingAverage: a shadow copy of a model's weights that follows them slowly, swapped in for sampling.
 #pragma once
 
+#include "layers/batch_norm.hpp"
+#include "layers/container.hpp"
 #include "layers/layer.hpp"
 
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <utility>
 #include <vector>
 
 namespace ganpp {
@@ -109,8 +112,10 @@ class ExponentialMovingAverage {
 /// belong to the averaged weights (the live ones were gathered under other weights): `calibrate`, when given, runs
 /// after the swap with the model in training mode and should forward a few dozen batches, so the running statistics
 /// follow the averaged weights (BigGAN's "standing statistics", Brock et al. 2019). The live buffers are copied first
-/// and put back on destruction, so training continues exactly as if nothing had happened.
-/// @tparam Model anything with buffers(), train() and eval() (Generator, Sequential).
+/// and put back on destruction, so training continues exactly as if nothing had happened. The calibration is local to
+/// this process: synchronised BatchNorm layers (set_statistics_reducer(), under DataParallel) are detached from
+/// their reducer while it runs, so one rank can draw alone without waiting for the others.
+/// @tparam Model anything with net(), buffers(), train() and eval() (Generator, Discriminator).
 template <typename Model, typename Scalar = float>
 class AveragedWeights {
  public:
@@ -123,8 +128,11 @@ class AveragedWeights {
     for (auto& b : model_.buffers()) saved_.push_back(*b.value);
     ema_.swap();
     if (calibrate) {
+      std::vector<std::pair<BatchNorm<Scalar>*, StatisticsReducer*>> detached;
+      detach_reducers(model_.net(), detached);
       model_.train();
       calibrate();
+      for (auto& [layer, reducer] : detached) layer->set_statistics_reducer(reducer);
     }
     model_.eval();
   }
@@ -138,6 +146,15 @@ class AveragedWeights {
   AveragedWeights& operator=(const AveragedWeights&) = delete;
 
  private:
+  static void detach_reducers(Layer<Scalar>& layer, std::vector<std::pair<BatchNorm<Scalar>*, StatisticsReducer*>>& detached) {
+    if (auto* b = dynamic_cast<BatchNorm<Scalar>*>(&layer); b != nullptr && b->statistics_reducer() != nullptr) {
+      detached.emplace_back(b, b->statistics_reducer());
+      b->set_statistics_reducer(nullptr);
+    }
+    if (auto* c = dynamic_cast<Container<Scalar>*>(&layer))
+      for (std::size_t i = 0; i < c->num_children(); ++i) detach_reducers(c->child(i), detached);
+  }
+
   ExponentialMovingAverage<Scalar>& ema_;
   Model& model_;
   std::vector<Tensor<Scalar>> saved_;
