@@ -4,7 +4,8 @@
 # SSE3): on such a 2-core AVX-512 machine, libtorch's mlp iteration took 28.9 ms instead of 10.8. The peers are meant
 # to be measured at their best, so when OpenBLAS names a core without the vector instructions this CPU has, this
 # exports OPENBLAS_CORETYPE naming the core that has them (an OPENBLAS_CORETYPE of your own is kept), and says so.
-openblas_detected=$(OPENBLAS_VERBOSE=2 /usr/bin/python3 -c 'import torch; torch.ones(64, 64) @ torch.ones(64, 64)' 2>&1 | sed -n 's/^Core: //p' | head -1)
+# (Nothing detected, e.g. PyTorch not installed yet, counts as a core without those instructions.)
+openblas_detected=$( (OPENBLAS_VERBOSE=2 /usr/bin/python3 -c 'import torch; torch.ones(64, 64) @ torch.ones(64, 64)' 2>&1 || true) | sed -n 's/^Core: //p' | head -1) || true
 if [ -z "${OPENBLAS_CORETYPE:-}" ]; then
   openblas_wanted=
   if grep -qw avx512f /proc/cpuinfo && grep -qw avx512bw /proc/cpuinfo && grep -qw avx512vl /proc/cpuinfo; then

@@ -28,6 +28,7 @@ cmake --build build --target ganpp-stylegan ganpp-mnist ganpp-bench ganpp-classi
 mkdir -p out
 
 if [ "$what" != fid ]; then
+  source scripts/openblas-core.sh  # PyTorch at its best: OPENBLAS_CORETYPE when OpenBLAS does not recognise this CPU
   bash scripts/install-deps.sh python3-torch libopenblas0-openmp
   results=out/stylegan-compare.jsonl
   : >"$results"

@@ -30,6 +30,7 @@ for step in "${steps[@]}"; do
       build/examples/ganpp-sr --upscale docs/mnist-dcgan-grid.png --out out/sr-upscale/dcgan-grid-4x.png --checkpoint out/sr-mnist/checkpoint.ganpp
       ;;
     bench)
+      source scripts/openblas-core.sh  # PyTorch at its best: OPENBLAS_CORETYPE when OpenBLAS does not recognise this CPU
       cmake -DMNIST_DIR=data/mnist -P cmake/FetchMNIST.cmake
       build/examples/ganpp-bench --model srgan --threads "$threads" --data data/mnist --json --iters 30
       cmake -S examples/bench/torch -B build-torch -DCMAKE_BUILD_TYPE=Release >/dev/null
