@@ -43,8 +43,8 @@ namespace {
 
 struct Options {
   std::string data, model, out, resume, on_divergence = "stop", recipe = "default";  // model empty: the recipe's
-  long epochs = 0, steps = -1, batch = 64, samples = 10000;  // epochs 0: the recipe's
-  double g_lr = 0, d_lr = 0, ema = -1;                        // 0 and -1: the recipe's
+  long epochs = 0, steps = -1, batch = 64, samples = 10000;                          // epochs 0: the recipe's
+  double g_lr = 0, d_lr = 0, ema = -1;                                               // 0 and -1: the recipe's
   std::uint64_t seed = 0;
   int threads = 1, digit = -1;
   std::string batch_norm = "sync";  // under mpirun
@@ -87,7 +87,9 @@ void add_options(CLI::App& app, Options& o) {
                  "(0.999): the best measured within 10 minutes on 2 cores (docs/mnist.md); reference: the PyTorch DCGAN example's "
                  "(dcgan, 2 epochs, Adam 2e-4 for both, no EMA). The options below override single choices")
       ->check(CLI::IsMember({"default", "reference"}));
-  app.add_option("--epochs", o.epochs, "epochs to train, counted from the start of training")->check(examples::integer_at_least(1))->default_str("recipe's");
+  app.add_option("--epochs", o.epochs, "epochs to train, counted from the start of training")
+      ->check(examples::integer_at_least(1))
+      ->default_str("recipe's");
   app.add_option("--g-lr", o.g_lr, "the generator's Adam learning rate (betas 0.5, 0.999)")->check(CLI::PositiveNumber)->default_str("recipe's");
   app.add_option("--d-lr", o.d_lr, "the discriminator's Adam learning rate")->check(CLI::PositiveNumber)->default_str("recipe's");
   app.add_option("--ema", o.ema,
@@ -190,8 +192,7 @@ class Run {
     const std::string ranks = ranks_ > 1 ? std::to_string(ranks_) + " ranks (" + o_.batch_norm + " BatchNorm) x " : std::string();
     if (root_)
       std::printf("ganpp-mnist: model %s, recipe %s, %lld steps (%lld per epoch, batch %ld), %s%d threads, seed %llu%s\n", o_.model.c_str(),
-                  recipe_text().c_str(),
-                  static_cast<long long>(total_), static_cast<long long>(per_epoch), o_.batch, ranks.c_str(), o_.threads,
+                  recipe_text().c_str(), static_cast<long long>(total_), static_cast<long long>(per_epoch), o_.batch, ranks.c_str(), o_.threads,
                   static_cast<unsigned long long>(o_.seed), first_step_ ? (", resuming at step " + std::to_string(first_step_)).c_str() : "");
     if (root_) start_monitor();
     std::fflush(stdout);
@@ -582,8 +583,10 @@ class Run {
   ganpp::Discriminator<float> d_;
   ganpp::Adam<float> g_opt_, d_opt_;
   ganpp::GanTrainer<float> trainer_;
-  std::optional<ganpp::ExponentialMovingAverage<float>> ema_ =
-      o_.ema > 0 ? std::make_optional<ganpp::ExponentialMovingAverage<float>>(g_.parameters(), o_.ema) : std::nullopt;
+  std::optional<ganpp::ExponentialMovingAverage<float>> ema_ = o_.ema > 0
+                                                                   ? std::make_optional<ganpp::ExponentialMovingAverage<float>>(g_.parameters(),
+                                                                                                                                o_.ema)
+                                                                   : std::nullopt;
   ganpp::TrainingState<float> state_{g_, d_, g_opt_, d_opt_, trainer_, ema_ ? &*ema_ : nullptr};
   std::optional<ganpp::DivergenceGuard<float>> guard_;
   ganpp::ImageDataset train_set_;

@@ -48,20 +48,22 @@ int score(Options o) {
   if (o.samples.empty() == o.baseline.empty()) throw examples::UsageError("give a samples file or --baseline, one of them");
   if (o.reference.empty()) o.reference = o.data + "/t10k-images-idx3-ubyte";
   if (!std::filesystem::exists(o.classifier))
-    throw ganpp::io_error("classifier weights " + o.classifier + " not found: train them first with ganpp-classifier --data " + o.data +
-                          " --out " + o.classifier + " (4 epochs, about 99.2% MNIST test accuracy), or pass --classifier FILE");
+    throw ganpp::io_error("classifier weights " + o.classifier + " not found: train them first with ganpp-classifier --data " + o.data + " --out " +
+                          o.classifier + " (4 epochs, about 99.2% MNIST test accuracy), or pass --classifier FILE");
   ganpp::set_num_threads(o.threads);
   const ganpp::IdxData reference = read_images(o.reference);
   const ganpp::IdxData samples = o.baseline.empty() ? read_images(o.samples) : baseline_samples(o.baseline, reference);
-  if (!o.baseline.empty())
-    o.samples = o.baseline == "noise" ? "baseline: uniform noise" : "baseline: the first reference image, repeated";
+  if (!o.baseline.empty()) o.samples = o.baseline == "noise" ? "baseline: uniform noise" : "baseline: the first reference image, repeated";
   mnist::Classifier net;
   net.load(o.classifier);
   const mnist::Scores s = mnist::score(net, samples, reference, 5000);
   if (!o.json) print_text(o, s);
   else
-    examples::print_json({{"n", s.n_samples}, {"fid", examples::rounded(s.fid, 4)}, {"is", examples::rounded(s.is, 4)},
-                          {"classes_covered", s.covered}, {"precision", examples::rounded(s.pr.precision, 4)},
+    examples::print_json({{"n", s.n_samples},
+                          {"fid", examples::rounded(s.fid, 4)},
+                          {"is", examples::rounded(s.is, 4)},
+                          {"classes_covered", s.covered},
+                          {"precision", examples::rounded(s.pr.precision, 4)},
                           {"recall", examples::rounded(s.pr.recall, 4)}});
   return 0;
 }
@@ -70,16 +72,15 @@ int score(Options o) {
 
 int main(int argc, char** argv) {
   Options o;
-  examples::App app(
-      "ganpp-score",
-      "Scores 28x28 uint8 samples against a reference set (default: DIR/t10k-images-idx3-ubyte, the MNIST test set) with the\n"
-      "evaluation classifier's 128-d features and class probabilities:\n"
-      "  fid               Frechet distance of the features (0 = same distribution)\n"
-      "  is                Inception-style score of the probabilities (1 to 10; 10 = confident and balanced)\n"
-      "  classes_covered   digits predicted for at least 2.5% of the samples\n"
-      "  precision/recall  k-NN manifold precision and recall (k = 3) on up to 5000 samples of each set\n"
-      "SAMPLES can be any IDX file of 28x28 uint8 images: ganpp-mnist's samples.idx3-ubyte, or DIR/train-images-idx3-ubyte\n"
-      "to score MNIST's own training set.");
+  examples::App app("ganpp-score",
+                    "Scores 28x28 uint8 samples against a reference set (default: DIR/t10k-images-idx3-ubyte, the MNIST test set) with the\n"
+                    "evaluation classifier's 128-d features and class probabilities:\n"
+                    "  fid               Frechet distance of the features (0 = same distribution)\n"
+                    "  is                Inception-style score of the probabilities (1 to 10; 10 = confident and balanced)\n"
+                    "  classes_covered   digits predicted for at least 2.5% of the samples\n"
+                    "  precision/recall  k-NN manifold precision and recall (k = 3) on up to 5000 samples of each set\n"
+                    "SAMPLES can be any IDX file of 28x28 uint8 images: ganpp-mnist's samples.idx3-ubyte, or DIR/train-images-idx3-ubyte\n"
+                    "to score MNIST's own training set.");
   app.add_option("samples", o.samples, "IDX file of 28x28 uint8 images to score");
   examples::add_data_option(app, o.data);
   app.add_option("--reference", o.reference, "IDX file of the reference images (default DIR/t10k-images-idx3-ubyte)");

@@ -51,13 +51,15 @@ void add_options(CLI::App& app, Options& o) {
   examples::add_data_option(app, o.data);
   app.add_option("--epochs", o.epochs, "epochs to train, counted from the start of training")->check(examples::integer_at_least(1));
   app.add_option("--steps", o.steps, "stop after N training steps in all, counted from the start (a resumed run continues the count)")
-      ->check(examples::integer_at_least(1))->default_str("");
+      ->check(examples::integer_at_least(1))
+      ->default_str("");
   app.add_option("--minutes", o.minutes, "stop after this much training time in all (0: no limit); a resumed run counts the time before")
       ->check(examples::number_above(0));
   app.add_option("--batch", o.batch, "batch size")->check(examples::integer_at_least(2));
   app.add_option("--channels", o.channels, "feature channels at 4x4 and 8x8 (half of it at 16x16 and 32x32); z and w have 64 numbers")
       ->check(examples::integer_at_least(2, 512));
-  app.add_option("--lr", o.lr, "Adam learning rate of both players (the mapping network trains at 0.01 times it)")->check(examples::number_above(0, true));
+  app.add_option("--lr", o.lr, "Adam learning rate of both players (the mapping network trains at 0.01 times it)")
+      ->check(examples::number_above(0, true));
   app.add_option("--r1-gamma", o.r1_gamma, "R1 weight gamma, applied every 16 discriminator steps with gamma * 16")->check(examples::number_above(0));
   app.add_option("--ema-decay", o.ema_decay, "decay of the generator's moving average, which draws every picture and sample")
       ->check(CLI::Range(0.0, 0.999999));
@@ -65,7 +67,8 @@ void add_options(CLI::App& app, Options& o) {
   examples::add_seed_option(app, o.seed, "the initial weights, the shuffling, the latents and the noise");
   examples::add_threads_option(app, o.threads);
   app.add_option("--out", o.out, "output folder");
-  app.add_option("--samples", o.samples, "generated samples (28x28) written to samples.idx3-ubyte (0 for none)")->check(examples::integer_at_least(0));
+  app.add_option("--samples", o.samples, "generated samples (28x28) written to samples.idx3-ubyte (0 for none)")
+      ->check(examples::integer_at_least(0));
   app.add_option("--resume", o.resume, "continue from a checkpoint (OUT/checkpoint.ganpp)");
 }
 
@@ -97,10 +100,11 @@ class Run {
     if (!o_.resume.empty()) resume();
     open_csv();
     first_step_ = trainer_.steps();
-    std::printf("ganpp-stylegan: 32x32 StyleGAN2-lite (%ld channels, %lld style slots), %lld steps (%lld per epoch, batch %ld)%s, %d threads, seed %llu%s\n",
-                o_.channels, static_cast<long long>(g_.num_ws()), static_cast<long long>(total_), static_cast<long long>(per_epoch), o_.batch,
-                budget().c_str(), o_.threads,
-                static_cast<unsigned long long>(o_.seed), first_step_ ? (", resuming at step " + std::to_string(first_step_)).c_str() : "");
+    std::printf(
+        "ganpp-stylegan: 32x32 StyleGAN2-lite (%ld channels, %lld style slots), %lld steps (%lld per epoch, batch %ld)%s, %d threads, seed %llu%s\n",
+        o_.channels, static_cast<long long>(g_.num_ws()), static_cast<long long>(total_), static_cast<long long>(per_epoch), o_.batch,
+        budget().c_str(), o_.threads, static_cast<unsigned long long>(o_.seed),
+        first_step_ ? (", resuming at step " + std::to_string(first_step_)).c_str() : "");
     std::fflush(stdout);
     std::signal(SIGINT, on_sigint);
     Tensor<float> batch, padded;
@@ -117,10 +121,11 @@ class Run {
       const ganpp::StepStats s = trainer_.step(padded);
       seconds_ = seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       out_of_time = o_.minutes > 0 && seconds_ >= 60 * o_.minutes;
-      std::fprintf(csv_, "%lld,%lld,%.6g,%.6g,%.6g,%.6g,%.3f\n", static_cast<long long>(s.step), epoch_ + 1, s.d_loss, s.g_loss, s.d_real, s.d_fake, seconds_);
+      std::fprintf(csv_, "%lld,%lld,%.6g,%.6g,%.6g,%.6g,%.3f\n", static_cast<long long>(s.step), epoch_ + 1, s.d_loss, s.g_loss, s.d_real, s.d_fake,
+                   seconds_);
       const double rate = static_cast<double>(s.step - first_step_) / std::max(seconds_ - seconds_before, 1e-9);
-      progress_.update(s.step == total_, "epoch %lld/%ld  step %lld/%lld  D %.3f  G %.3f  D(x) %.2f  D(G(z)) %.2f  %.0f img/s  ETA %s", epoch_ + 1, o_.epochs,
-                       static_cast<long long>(s.step), static_cast<long long>(total_), s.d_loss, s.g_loss, s.d_real, s.d_fake,
+      progress_.update(s.step == total_, "epoch %lld/%ld  step %lld/%lld  D %.3f  G %.3f  D(x) %.2f  D(G(z)) %.2f  %.0f img/s  ETA %s", epoch_ + 1,
+                       o_.epochs, static_cast<long long>(s.step), static_cast<long long>(total_), s.d_loss, s.g_loss, s.d_real, s.d_fake,
                        rate * static_cast<double>(o_.batch), format_duration(static_cast<double>(total_ - s.step) / std::max(rate, 1e-9)).c_str());
     }
     progress_.break_line();
@@ -184,7 +189,9 @@ class Run {
     std::copy(w.data(), w.data() + k * d, a.data());
     std::copy(w.data() + k * d, w.data() + 2 * k * d, b.data());
     Tensor<float> mixing(Shape{(k + 1) * (k + 1), 1, 28, 28}, -1.0f);
-    auto put = [&](Index slot, const Tensor<float>& img, Index i) { std::copy(img.data() + i * 784, img.data() + (i + 1) * 784, mixing.data() + slot * 784); };
+    auto put = [&](Index slot, const Tensor<float>& img, Index i) {
+      std::copy(img.data() + i * 784, img.data() + (i + 1) * 784, mixing.data() + slot * 784);
+    };
     ganpp::StyleGenerator<float>::broadcast(b, L, ws);
     synthesize(ws, images);
     for (Index j = 0; j < k; ++j) put(1 + j, images, j);
@@ -276,7 +283,8 @@ class Run {
     ganpp::Checkpoint c = ganpp::Checkpoint::load(o_.resume);
     auto expect = [&](const char* key, const std::string& want) {
       if (c.text(key) != want)
-        throw ganpp::argument_error(o_.resume + " was trained with " + std::string(key).substr(4) + " " + c.text(key) + ", this run asks for " + want);
+        throw ganpp::argument_error(o_.resume + " was trained with " + std::string(key).substr(4) + " " + c.text(key) + ", this run asks for " +
+                                    want);
     };
     expect("run.model", "stylegan-" + std::to_string(o_.channels));
     expect("run.batch", std::to_string(o_.batch));
@@ -292,7 +300,6 @@ class Run {
                               o_.resume.empty() ? -1 : static_cast<long long>(trainer_.steps()));
   }
 
-
   void write_report() {
     std::fflush(csv_);
     const std::vector<examples::LossRow> rows = examples::read_loss_csv(path("losses.csv"));
@@ -303,7 +310,9 @@ class Run {
     };
     for (long long e = 1; e <= epoch_; ++e) add(grid_name(e), "epoch " + std::to_string(e));
     add("grid-final.png", "final (step " + std::to_string(trainer_.steps()) + ")");
-    add("mixing.png", "style mixing: row 0 the fine-style sources, column 0 the coarse-style sources; each cell takes 4x4-8x8 from its row, 16x16-32x32 from its column");
+    add("mixing.png",
+        "style mixing: row 0 the fine-style sources, column 0 the coarse-style sources; each cell takes 4x4-8x8 from its row, 16x16-32x32 from its "
+        "column");
     add("truncation.png", "truncation sweep: psi 1.0, 0.8, 0.6, 0.4, 0.2, 0.0 (columns) towards w_avg");
     add("interpolation.png", "interpolation in w, 10 steps per row");
     std::ostringstream summary;
@@ -320,9 +329,10 @@ class Run {
     write_report();
     std::fclose(csv_);
     csv_ = nullptr;
-    std::printf("done: %lld steps, %s of training. Outputs in %s: grid-final.png, mixing.png, truncation.png, interpolation.png, %ssamples.idx3-ubyte, "
-                "losses.csv, checkpoint.ganpp, report.html\n",
-                static_cast<long long>(trainer_.steps()), format_duration(seconds_).c_str(), o_.out.c_str(), epoch_ ? "grid-epoch-*.png, " : "");
+    std::printf(
+        "done: %lld steps, %s of training. Outputs in %s: grid-final.png, mixing.png, truncation.png, interpolation.png, %ssamples.idx3-ubyte, "
+        "losses.csv, checkpoint.ganpp, report.html\n",
+        static_cast<long long>(trainer_.steps()), format_duration(seconds_).c_str(), o_.out.c_str(), epoch_ ? "grid-epoch-*.png, " : "");
   }
 
   Options o_;

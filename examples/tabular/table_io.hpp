@@ -58,10 +58,8 @@ inline ganpp::Table read_user_table(const std::string& data, const std::string& 
 /// Writes a table as CSV or JSON records (as the input was) and returns the path: OUT/<stem>.csv or .json.
 inline std::string write_user_table(const ganpp::Table& t, bool json, const std::string& out, const std::string& stem) {
   const std::string path = (std::filesystem::path(out) / (stem + (json ? ".json" : ".csv"))).string();
-  if (json)
-    ganpp::write_json_table(path, ganpp::to_raw(t));
-  else
-    ganpp::write_csv(path, ganpp::to_raw(t));
+  if (json) ganpp::write_json_table(path, ganpp::to_raw(t));
+  else ganpp::write_csv(path, ganpp::to_raw(t));
   return path;
 }
 
@@ -79,7 +77,8 @@ struct TableOptions {
     app.add_option("--types", types, "per-column types overriding the inference: NAME=numeric|categorical|date,...");
     app.add_option("--out", out, "output folder");
     app.add_flag("--resume", resume, "continue from OUT/checkpoint.ganpp");
-    app.add_option("--threads", threads, "threads (default 1: the networks are small; more threads cost more than they save)")->check(integer_at_least(1, 1024));
+    app.add_option("--threads", threads, "threads (default 1: the networks are small; more threads cost more than they save)")
+        ->check(integer_at_least(1, 1024));
     add_seed_option(app, seed, seed_help);
     add_json_flag(app, json);
   }

@@ -42,10 +42,8 @@ Scores measure(const std::string& name, const Table& synth, const Table& train, 
   s.name = name;
   double ks = 0, tvd = 0, nk = 0, nt = 0;
   for (const ColumnScore& c : column_scores(test, synth)) {
-    if (c.kind == ColumnKind::categorical)
-      tvd += c.score, nt += 1;
-    else
-      ks += c.score, nk += 1;
+    if (c.kind == ColumnKind::categorical) tvd += c.score, nt += 1;
+    else ks += c.score, nk += 1;
   }
   s.mean_ks = nk > 0 ? ks / nk : 0;
   s.mean_tvd = nt > 0 ? tvd / nt : 0;
@@ -62,7 +60,8 @@ Scores measure(const std::string& name, const Table& synth, const Table& train, 
 }  // namespace
 
 int main(int argc, char** argv) {
-  examples::App app("ganpp-tabular", "CTGAN on your own table (CSV or JSON records): synthetic rows, measured against held-out rows and two baselines");
+  examples::App app("ganpp-tabular",
+                    "CTGAN on your own table (CSV or JSON records): synthetic rows, measured against held-out rows and two baselines");
   examples::TableOptions opt;
   opt.out = "out/tabular";
   opt.add_to(app, "comma-separated columns to use (default: all), kept in the file's order", "the split, initialisation and sampling");
@@ -136,8 +135,8 @@ int main(int argc, char** argv) {
         losses.push_back(r);
       }
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      progress.update(e + 1 == epochs, "epoch %lld/%lld  critic %.3f  penalty %.3f  G %.3f  cond %.3f  %s", e + 1, epochs, s.d_loss, s.penalty, s.g_loss,
-                      s.cond_loss, examples::format_duration(secs).c_str());
+      progress.update(e + 1 == epochs, "epoch %lld/%lld  critic %.3f  penalty %.3f  G %.3f  cond %.3f  %s", e + 1, epochs, s.d_loss, s.penalty,
+                      s.g_loss, s.cond_loss, examples::format_duration(secs).c_str());
       Checkpoint c;
       gan.save(c);
       c.put_text("epoch", std::to_string(e + 1));
@@ -156,7 +155,8 @@ int main(int argc, char** argv) {
     Rng base_rng(seed + 5);
     const Table gan_rows = gan.sample(test.rows()), marg_rows = sample_marginals(train, test.rows(), base_rng);
     const Table cop_rows = GaussianCopula(train).sample(test.rows(), base_rng);
-    std::vector<Scores> scores{measure("ctgan", gan_rows, train, test, target_index, co), measure("marginals", marg_rows, train, test, target_index, co),
+    std::vector<Scores> scores{measure("ctgan", gan_rows, train, test, target_index, co),
+                               measure("marginals", marg_rows, train, test, target_index, co),
                                measure("copula", cop_rows, train, test, target_index, co)};
     const double trtr = target_index >= 0 ? efficacy_accuracy(train, test, train, target_index, co) : -1;
     const RowSpace space(train);
@@ -186,7 +186,8 @@ int main(int argc, char** argv) {
     } else {
       std::printf("%-10s %8s %8s %8s %8s %8s %7s\n", "", "KS", "TVD", "assoc", "TSTR", "DCR", "copies");
       for (const Scores& s : scores)
-        std::printf("%-10s %8.4f %8.4f %8.4f %8.4f %8.4f %7lld\n", s.name.c_str(), s.mean_ks, s.mean_tvd, s.assoc, s.tstr, s.dcr_median, static_cast<long long>(s.copies));
+        std::printf("%-10s %8.4f %8.4f %8.4f %8.4f %8.4f %7lld\n", s.name.c_str(), s.mean_ks, s.mean_tvd, s.assoc, s.tstr, s.dcr_median,
+                    static_cast<long long>(s.copies));
       std::printf("%-10s %8s %8s %8s %8.4f %8.4f\n", "real", "", "", "", trtr, holdout_dcr);
       std::printf("wrote %s, %s/measures.json, %s/report.html\n", synth_path.c_str(), out.c_str(), out.c_str());
     }

@@ -27,9 +27,11 @@ namespace {
 // Up to 24 windows of channel c of real (blue) and synthetic (red) windows, overlaid, in the series' units.
 std::string overlay(const std::string& name, const Tensor<float>& real, const Tensor<float>& synth, Index c, const WindowScaler& s) {
   const Index ch = real.dim(1), t = real.dim(2);
-  std::string svg = "<svg xmlns='http://www.w3.org/2000/svg' width='360' height='200' viewBox='0 0 360 200'><text x='10' y='16' font-size='12' font-family='sans-serif'>" +
-                    examples::html_escape(name) + " (real blue, synthetic red; from " + detail::format_number(s.min[static_cast<std::size_t>(c)], 2) + " to " +
-                    detail::format_number(s.max[static_cast<std::size_t>(c)], 2) + ")</text>";
+  std::string svg =
+      "<svg xmlns='http://www.w3.org/2000/svg' width='360' height='200' viewBox='0 0 360 200'><text x='10' y='16' font-size='12' "
+      "font-family='sans-serif'>" +
+      examples::html_escape(name) + " (real blue, synthetic red; from " + detail::format_number(s.min[static_cast<std::size_t>(c)], 2) + " to " +
+      detail::format_number(s.max[static_cast<std::size_t>(c)], 2) + ")</text>";
   char buf[64];
   for (int which = 0; which < 2; ++which) {
     const Tensor<float>& w = which ? synth : real;
@@ -37,7 +39,8 @@ std::string overlay(const std::string& name, const Tensor<float>& real, const Te
     for (Index i = 0; i < count; ++i) {
       svg += std::string("<polyline fill='none' stroke='") + (which ? "#d62728" : "#1f77b4") + "' stroke-opacity='0.35' points='";
       for (Index k = 0; k < t; ++k) {
-        std::snprintf(buf, sizeof buf, "%.1f,%.1f ", 10 + 340.0 * static_cast<double>(k) / static_cast<double>(t - 1), 190 - 80 * (w[((i * every) * ch + c) * t + k] + 1.0));
+        std::snprintf(buf, sizeof buf, "%.1f,%.1f ", 10 + 340.0 * static_cast<double>(k) / static_cast<double>(t - 1),
+                      190 - 80 * (w[((i * every) * ch + c) * t + k] + 1.0));
         svg += buf;
       }
       svg += "'/>";
@@ -49,10 +52,12 @@ std::string overlay(const std::string& name, const Tensor<float>& real, const Te
 }  // namespace
 
 int main(int argc, char** argv) {
-  examples::App app("ganpp-timeseries", "a convolutional GAN over sliding windows of your series (CSV or JSON records in time order), scored against marginal windows");
+  examples::App app("ganpp-timeseries",
+                    "a convolutional GAN over sliding windows of your series (CSV or JSON records in time order), scored against marginal windows");
   examples::TableOptions opt;
   opt.out = "out/timeseries";
-  opt.add_to(app, "comma-separated numeric columns to model, rows in time order (default: every numeric column)", "initialisation, batches and sampling");
+  opt.add_to(app, "comma-separated numeric columns to model, rows in time order (default: every numeric column)",
+             "initialisation, batches and sampling");
   long long windows = 0, epochs = 200, batch = 64, length = 24;
   app.add_option("--length", length, "window length in rows, a multiple of 4")->check(examples::integer_at_least(4, 4096));
   app.add_option("--windows", windows, "synthetic windows to write (default: as many as the real windows)")->check(examples::integer_at_least(0));
@@ -117,8 +122,8 @@ int main(int argc, char** argv) {
         losses.push_back(r);
       }
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      progress.update(e + 1 == epochs, "epoch %lld/%lld  D %.3f  G %.3f  D(x) %.2f  D(G(z)) %.2f  %s", e + 1, epochs, s.d_loss, s.g_loss, s.d_real, s.d_fake,
-                      examples::format_duration(secs).c_str());
+      progress.update(e + 1 == epochs, "epoch %lld/%lld  D %.3f  G %.3f  D(x) %.2f  D(G(z)) %.2f  %s", e + 1, epochs, s.d_loss, s.g_loss, s.d_real,
+                      s.d_fake, examples::format_duration(secs).c_str());
       Checkpoint c;
       state.save(c);
       c.put_text("batch_rng", batch_rng.state());
@@ -158,7 +163,8 @@ int main(int argc, char** argv) {
         out_table.columns[1].values.push_back(static_cast<double>(k + 1));
         for (Index c = 0; c < ch; ++c)
           out_table.columns[static_cast<std::size_t>(2 + c)].values.push_back(
-              detail::round_to_decimals(scaler.unscale(static_cast<std::size_t>(c), synth[(i * ch + c) * len + k]), out_table.columns[static_cast<std::size_t>(2 + c)].decimals));
+              detail::round_to_decimals(scaler.unscale(static_cast<std::size_t>(c), synth[(i * ch + c) * len + k]),
+                                        out_table.columns[static_cast<std::size_t>(2 + c)].decimals));
       }
     const std::string synth_path = examples::write_user_table(out_table, examples::is_json_path(data), out, "synthetic");
 
@@ -181,7 +187,8 @@ int main(int argc, char** argv) {
       gan_windows[i] = static_cast<float>(scaler.scale(c, detail::round_to_decimals(scaler.unscale(c, gan_windows[i]), decimals)));
     }
     const double d_gan = discriminative_score(real, gan_windows, co), d_base = discriminative_score(real, base, co);
-    const double p_gan = predictive_score(gan_windows, real, co), p_base = predictive_score(base, real, co), p_real = predictive_score(real, real, co);
+    const double p_gan = predictive_score(gan_windows, real, co), p_base = predictive_score(base, real, co),
+                 p_real = predictive_score(real, real, co);
     nlohmann::ordered_json j;
     j["data"] = data;
     j["windows"] = n_real;
@@ -201,11 +208,14 @@ int main(int argc, char** argv) {
       std::printf("%-10s %15s %15.4f\n", "real", "", p_real);
       std::printf("wrote %s, %s/measures.json, %s/report.html\n", synth_path.c_str(), out.c_str(), out.c_str());
     }
-    std::string html = "<!DOCTYPE html><html><head><meta charset='utf-8'><title>ganpp-timeseries: " + examples::html_escape(data) +
-                       "</title><style>body{font-family:sans-serif;margin:2em;max-width:76em}svg{margin:.3em}</style></head><body><h1>ganpp-timeseries: " +
-                       examples::html_escape(data) + "</h1><h2>Measures (scaled units)</h2><pre>" + examples::html_escape(j.dump(2)) + "</pre><h2>Windows</h2>";
-    for (Index c = 0; c < ch; ++c) html += overlay(t.columns[static_cast<std::size_t>(series[static_cast<std::size_t>(c)])].name, real, gan_windows, c, scaler);
-    html += "<h2>Losses</h2>" + examples::svg_chart("Loss", losses, {{"D loss", &examples::LossRow::d_loss}, {"G loss", &examples::LossRow::g_loss}}, {"#d62728", "#1f77b4"});
+    std::string html =
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>ganpp-timeseries: " + examples::html_escape(data) +
+        "</title><style>body{font-family:sans-serif;margin:2em;max-width:76em}svg{margin:.3em}</style></head><body><h1>ganpp-timeseries: " +
+        examples::html_escape(data) + "</h1><h2>Measures (scaled units)</h2><pre>" + examples::html_escape(j.dump(2)) + "</pre><h2>Windows</h2>";
+    for (Index c = 0; c < ch; ++c)
+      html += overlay(t.columns[static_cast<std::size_t>(series[static_cast<std::size_t>(c)])].name, real, gan_windows, c, scaler);
+    html += "<h2>Losses</h2>" + examples::svg_chart("Loss", losses, {{"D loss", &examples::LossRow::d_loss}, {"G loss", &examples::LossRow::g_loss}},
+                                                    {"#d62728", "#1f77b4"});
     html += "</body></html>\n";
     examples::write_file((std::filesystem::path(out) / "report.html").string(), html);
     return 0;

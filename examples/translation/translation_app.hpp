@@ -80,7 +80,8 @@ inline Models build(Kind kind, const Options& o) {
                                                           Shape{2, 32, 32}, 0, ganpp::LogitShape::map);
   } else {
     for (auto* g : {&m.g, &m.g_back})
-      *g = std::make_unique<ganpp::ImageGenerator<float>>(ganpp::ResnetGenerator(1, 1).with_base_channels(o.ngf).with_blocks(o.blocks).build<float>(), img);
+      *g = std::make_unique<ganpp::ImageGenerator<float>>(ganpp::ResnetGenerator(1, 1).with_base_channels(o.ngf).with_blocks(o.blocks).build<float>(),
+                                                          img);
     for (auto* d : {&m.d, &m.d_back})
       *d = std::make_unique<ganpp::Discriminator<float>>(
           ganpp::PatchDiscriminator(1).with_base_channels(o.ngf).with_layers(2).with_norm(ganpp::PatchNorm::instance).build<float>(), img, 0,
@@ -98,7 +99,8 @@ inline Models build(Kind kind, const Options& o) {
 inline void gather(const ganpp::ImageDataset& ds, const std::vector<Index>& order, Index first, Index n, Tensor<float>& out) {
   out.resize(Shape{n, 1, ds.height, ds.width});
   for (Index i = 0; i < n; ++i)
-    examples::from_pixels(ds.pixels.data() + order[static_cast<std::size_t>(first + i)] * ds.image_size(), ds.image_size(), out.data() + i * ds.image_size());
+    examples::from_pixels(ds.pixels.data() + order[static_cast<std::size_t>(first + i)] * ds.image_size(), ds.image_size(),
+                          out.data() + i * ds.image_size());
 }
 
 // The 28x28 middle of each 32x32 output, as bytes appended to `out`.
@@ -162,7 +164,8 @@ inline long read_long(const ganpp::Checkpoint& c, const std::string& name, long 
     if (used == t.size() && v >= lo && v <= hi) return v;
   } catch (const std::exception&) {
   }
-  throw ganpp::io_error("checkpoint entry " + name + " is '" + t.substr(0, 20) + "': expected an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
+  throw ganpp::io_error("checkpoint entry " + name + " is '" + t.substr(0, 20) + "': expected an integer from " + std::to_string(lo) + " to " +
+                        std::to_string(hi));
 }
 inline void load_options(const ganpp::Checkpoint& c, Options& o) {
   o.ngf = read_long(c, "app.ngf", 1, 1024);
@@ -214,14 +217,16 @@ inline int run(Kind kind, int argc, char** argv) {
                                                    : "CycleGAN on Fashion-MNIST: edge maps <-> items (unpaired)");
   Options o;
   o.data = "data/fashion";
-  app.add_option("--data", o.data, "folder with the four Fashion-MNIST IDX files (cmake -DFASHION_DIR=data/fashion -P cmake/FetchFashionMNIST.cmake)");
+  app.add_option("--data", o.data,
+                 "folder with the four Fashion-MNIST IDX files (cmake -DFASHION_DIR=data/fashion -P cmake/FetchFashionMNIST.cmake)");
   app.add_option("--epochs", o.epochs, "epochs (the learning rate is constant for the first half, then decays linearly to 0)")
       ->check(examples::integer_at_least(1));
   app.add_option("--minutes", o.minutes, "stop training after this wall-clock budget (0: none)")->check(examples::number_above(0));
   app.add_option("--batch", o.batch, "batch size")->check(examples::integer_at_least(1, 4096));
   app.add_option("--limit", o.limit, "use only the first N training items (0: all)")->check(examples::integer_at_least(0));
   app.add_option("--ngf", o.ngf, "filters of the first layer of each network")->check(examples::integer_at_least(1, 1024));
-  if (kind == Kind::cyclegan) app.add_option("--blocks", o.blocks, "residual blocks of the ResNet generators")->check(examples::integer_at_least(0, 64));
+  if (kind == Kind::cyclegan)
+    app.add_option("--blocks", o.blocks, "residual blocks of the ResNet generators")->check(examples::integer_at_least(0, 64));
   app.add_option("--lr", o.lr, "Adam learning rate (betas 0.5, 0.999)")->check(examples::number_above(0, true));
   if (kind == Kind::pix2pix) app.add_flag("--l1-only", o.l1_only, "the baseline: the U-Net trained on L1 alone, no discriminator");
   examples::add_seed_option(app, o.seed, "the initial weights, the shuffling and dropout");
@@ -267,10 +272,13 @@ inline int run(Kind kind, int argc, char** argv) {
     // Unpaired for CycleGAN: edges from the first half of the training set, items from the second.
     const Index n_pool = kind == Kind::pix2pix ? train_items.count : train_items.count / 2;
     const Index per_epoch = n_pool / o.batch;
-    if (per_epoch < 1) throw examples::UsageError("--batch " + std::to_string(o.batch) + " is larger than the " + std::to_string(n_pool) + " training pairs");
+    if (per_epoch < 1)
+      throw examples::UsageError("--batch " + std::to_string(o.batch) + " is larger than the " + std::to_string(n_pool) + " training pairs");
     std::vector<ganpp::LrScheduler<float>> scheds;
     for (auto& opt : opts)
-      if (opt) scheds.emplace_back(*opt, o.epochs > 1 ? ganpp::LrSchedule::linear_decay((o.epochs + 1) / 2, o.epochs / 2) : ganpp::LrSchedule::constant(), per_epoch);
+      if (opt)
+        scheds.emplace_back(*opt, o.epochs > 1 ? ganpp::LrSchedule::linear_decay((o.epochs + 1) / 2, o.epochs / 2) : ganpp::LrSchedule::constant(),
+                            per_epoch);
     long epoch = 0, batch_in_epoch = 0;
     std::vector<examples::LossRow> rows;
     if (resumed) {

@@ -199,7 +199,8 @@ class AdversarialSteps {
         culprit = p.name + (p.grad->all_finite() ? "" : " (its gradient is not finite)");
         break;
       }
-    throw divergence_error(owner_ + ": the " + std::string(which) + "'s update made parameter " + culprit + " non-finite at step " + std::to_string(step));
+    throw divergence_error(owner_ + ": the " + std::string(which) + "'s update made parameter " + culprit + " non-finite at step " +
+                           std::to_string(step));
   }
 
   GanLoss<Scalar> loss_;
