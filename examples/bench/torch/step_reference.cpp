@@ -6,6 +6,7 @@
 //
 // Record format (native byte order): int32 name length, the name, int64 count, count float32 values.
 // usage: torch-step --out FILE [--steps 20] [--seed 0]
+#include "common/cli.hpp"
 #include "torch_models.hpp"
 
 #include <torch/torch.h>
@@ -13,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 
 namespace {
@@ -31,27 +33,10 @@ void record(const std::string& name, const torch::Tensor& t) {
   out.write(reinterpret_cast<const char*>(values.data_ptr<float>()), count * static_cast<int64_t>(sizeof(float)));
 }
 
-[[noreturn]] void usage_error(const std::string& msg) {
-  std::fprintf(stderr, "torch-step: %s\nusage: torch-step --out FILE [--steps 20] [--seed 0]\n", msg.c_str());
-  std::exit(2);
-}
-
-}  // namespace
-
-int main(int argc, char** argv) {
-  std::string path;
-  long steps = 20, seed = 0;
-  for (int i = 1; i < argc; i += 2) {
-    const std::string a = argv[i];
-    if (i + 1 >= argc) usage_error(a + " needs a value");
-    if (a == "--out") path = argv[i + 1];
-    else if (a == "--steps") steps = std::atol(argv[i + 1]);
-    else if (a == "--seed") seed = std::atol(argv[i + 1]);
-    else usage_error("unknown option '" + a + "'");
-  }
-  if (path.empty() || steps < 1 || seed < 0) usage_error("--out is required, --steps must be positive and --seed non-negative");
+/// Records `steps` iterations of the dcgan recipe, seeded by `seed`, to `path`.
+int record_run(const std::string& path, long steps, long seed) {
   out.open(path, std::ios::binary);
-  if (!out) usage_error("cannot write " + path);
+  if (!out) throw std::runtime_error("cannot write " + path);
   torch::set_num_threads(1);
   torch::manual_seed(static_cast<uint64_t>(seed));
   Sequential g = torch_models::dcgan_generator(), d = torch_models::dcgan_discriminator();
@@ -91,7 +76,19 @@ int main(int argc, char** argv) {
       if (b.key().find("num_batches_tracked") == std::string::npos) record("d.buffer", b.value());
   }
   out.close();
-  if (!out) usage_error("writing " + path + " failed");
+  if (!out) throw std::runtime_error("writing " + path + " failed");
   std::printf("wrote %ld iterations to %s\n", steps, path.c_str());
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string path;
+  long steps = 20, seed = 0;
+  examples::App app("torch-step", "Runs the dcgan recipe for a few iterations in libtorch and records what ganpp-step-replay needs to replay them.");
+  app.add_option("--out", path, "the record to write")->required();
+  app.add_option("--steps", steps, "iterations to record")->check(examples::integer_at_least(1));
+  app.add_option("--seed", seed, "libtorch's seed (initial weights, latents, real batches)")->check(examples::integer_at_least(0));
+  return examples::run_cli(app, argc, argv, [&] { return record_run(path, steps, seed); });
 }

@@ -11,10 +11,11 @@
 // gradient takes the other slope (inferred from that pattern, not traced to the element). Adam's first step moves every weight by about +-lr whatever the gradient's size, so a
 // near-zero gradient of the other sign shows as a parameter difference of up to 2 lr (4e-4) at step 0.
 // Exit status: 0 if every generated batch and loss agree within 1e-4 relative, 3 if not, 1 for a bad record file.
-// usage: ganpp-step-replay FILE
+// usage: ganpp-step-replay FILE (--help for more)
 #include <ganpp/ganpp.hpp>
 
-#include "../../mnist/mnist_models.hpp"
+#include "common/cli.hpp"
+#include "mnist/mnist_models.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -64,7 +65,8 @@ class Records {
 
  private:
   [[noreturn]] void fail(std::int64_t at, const std::string& wanted, const std::string& got) {
-    throw std::runtime_error(path_ + ": expected " + wanted + " in the record at byte " + std::to_string(static_cast<long long>(at)) + ", got " + got);
+    throw std::runtime_error(path_ + ": expected " + wanted + " in the record at byte " + std::to_string(static_cast<long long>(at)) + ", got " +
+                             got);
   }
   std::string path_;
   std::ifstream in_;
@@ -114,13 +116,14 @@ double buffers(ganpp::Model<float>& m, Records& r, const std::string& name) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2 || std::string(argv[1]).rfind("--", 0) == 0) {
-    std::fprintf(stderr, "usage: ganpp-step-replay FILE   (FILE written by torch-step)\n");
-    return 2;
-  }
-  try {
+  std::string file;
+  examples::App app("ganpp-step-replay",
+                    "Replays the libtorch iterations that torch-step recorded in ganpp, in lockstep, and prints how far each part\n"
+                    "differs; exits 0 when the generated batches and losses agree within 1e-4, 3 when not.");
+  app.add_option("file", file, "the record torch-step wrote (torch-step --out FILE)")->required();
+  return examples::run_cli(app, argc, argv, [&] {
     ganpp::set_num_threads(1);
-    Records r(argv[1]);
+    Records r(file);
     ganpp::Generator<float> g = mnist::dcgan_generator<float>();
     ganpp::Discriminator<float> d = mnist::dcgan_discriminator<float>();
     for (auto& p : g.parameters()) r.into(*p.value, "g.init");
@@ -128,8 +131,8 @@ int main(int argc, char** argv) {
     ganpp::Adam<float> g_opt(g.parameters(), {2e-4, 0.5, 0.999}), d_opt(d.parameters(), {2e-4, 0.5, 0.999});
     const ganpp::GanLoss<float> loss;
     Tensor<float> z(ganpp::Shape{64, 100, 1, 1}), real(ganpp::Shape{64, 1, 28, 28}), grad;
-    std::printf("%4s %10s %9s %9s %9s %10s %9s %9s %10s %9s\n", "step", "fake rel", "D loss", "G loss", "D grad", "D params",
-                "G grad", "G params", "BN stats", "kink?");
+    std::printf("%4s %10s %9s %9s %9s %10s %9s %9s %10s %9s\n", "step", "fake rel", "D loss", "G loss", "D grad", "D params", "G grad", "G params",
+                "BN stats", "kink?");
     double worst_forward = 0;
     int steps = 0, clean = 0;
     for (; !r.at_end(); ++steps) {
@@ -165,15 +168,13 @@ int main(int argc, char** argv) {
       const bool kink = std::max(d_grad, g_grad) > 1e-4;
       clean += kink ? 0 : 1;
       worst_forward = std::max({worst_forward, fake_rel, d_loss_rel, g_loss_rel});
-      std::printf("%4d %10.1e %9.1e %9.1e %9.1e %10.1e %9.1e %9.1e %10.1e %9s\n", steps, fake_rel, d_loss_rel, g_loss_rel, d_grad, d_params,
-                  g_grad, g_params, bn, kink ? "yes" : "");
+      std::printf("%4d %10.1e %9.1e %9.1e %9.1e %10.1e %9.1e %9.1e %10.1e %9s\n", steps, fake_rel, d_loss_rel, g_loss_rel, d_grad, d_params, g_grad,
+                  g_params, bn, kink ? "yes" : "");
     }
-    std::printf("%d iterations: generated batches and losses agree within %.1e (relative); every gradient within 1e-4 in %d of them\n"
-                "(for the others see the comment at the top of step_replay.cpp: most likely an activation at a ReLU's kink)\n",
-                steps, worst_forward, clean);
+    std::printf(
+        "%d iterations: generated batches and losses agree within %.1e (relative); every gradient within 1e-4 in %d of them\n"
+        "(for the others see the comment at the top of step_replay.cpp: most likely an activation at a ReLU's kink)\n",
+        steps, worst_forward, clean);
     return steps > 0 && worst_forward <= 1e-4 ? 0 : 3;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "ganpp-step-replay: %s\n", e.what());
-    return 1;
-  }
+  });
 }

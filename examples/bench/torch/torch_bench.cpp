@@ -5,6 +5,7 @@
 // of MNIST's training images scaled to [-1, 1] (--data DIR), or of a random set of the same size without it.
 // --model srgan: ganpp-sr's MNIST SRGAN iteration instead (see run_srgan()).
 // Prints one JSON line per model with ganpp-bench's keys, so scripts/compare-torch.sh can put them side by side.
+#include "common/cli.hpp"
 #include "torch_models.hpp"
 
 #include <torch/torch.h>
@@ -26,14 +27,6 @@ namespace {
 using namespace torch::nn;
 using namespace torch_models;
 
-[[noreturn]] void usage_error(const std::string& msg) {
-  std::fprintf(stderr,
-               "torch-bench: %s\nusage: torch-bench [--model mlp|dcgan|srgan|all] [--data MNIST_DIR] [--threads N] [--iters 50] [--warmup 10] "
-               "[--batch 64, 16 for srgan]\n",
-               msg.c_str());
-  std::exit(2);
-}
-
 [[noreturn]] void data_error(const std::string& msg) {
   std::fprintf(stderr, "torch-bench: %s\n", msg.c_str());
   std::exit(1);
@@ -54,13 +47,6 @@ torch::Tensor read_mnist_images(const std::string& dir) {
   auto bytes = torch::empty({count, rows, cols}, torch::kUInt8);
   std::copy(raw.begin() + 16, raw.end(), bytes.data_ptr<uint8_t>());
   return bytes.to(torch::kFloat32).div_(127.5).sub_(1.0);
-}
-
-long positive(const std::string& flag, const char* text) {
-  char* end = nullptr;
-  const long v = std::strtol(text, &end, 10);
-  if (end == text || *end || v < 1) usage_error(flag + " needs a positive integer, got '" + text + "'");
-  return v;
 }
 
 // ganpp-bench --model srgan's iteration: the real batch box-downsampled to 7x7 (avg_pool2d(4), ganpp::box_downsample),
@@ -158,50 +144,42 @@ void report(const std::string& model, std::vector<double>& ms, int threads, long
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> models{"mlp", "dcgan"};
-  std::string data_dir;
+  std::string model, data_dir;  // no --model: both reference models, as ganpp-bench's default times
   int threads = 2;
   long iters = 50, warmup = 10, batch = 0;  // 0: 64, or 16 for srgan
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (i + 1 >= argc) usage_error(a == "--help" ? "" : a + " needs a value");
-    const char* v = argv[++i];
-    if (a == "--model") {
-      const std::string m = v;
-      if (m == "all") models = {"mlp", "dcgan", "srgan"};
-      else if (m == "mlp" || m == "dcgan" || m == "srgan") models = {m};
-      else usage_error("--model must be mlp, dcgan, srgan or all, got '" + m + "'");
-    } else if (a == "--data") {
-      data_dir = v;
-    } else if (a == "--threads") {
-      threads = static_cast<int>(positive(a, v));
-    } else if (a == "--iters") {
-      iters = positive(a, v);
-    } else if (a == "--warmup") {
-      warmup = positive(a, v);
-    } else if (a == "--batch") {
-      batch = positive(a, v);
-    } else {
-      usage_error("unknown option '" + a + "'");
+  examples::App app("torch-bench",
+                    "The libtorch peer of ganpp-bench: times the same training iterations with the same recipe and prints one JSON\n"
+                    "line per model with ganpp-bench's keys.");
+  app.add_option("--model", model, "mlp | dcgan | srgan | all (mlp, dcgan, srgan)")
+      ->check(CLI::IsMember({"mlp", "dcgan", "srgan", "all"}))
+      ->default_str("mlp and dcgan");
+  app.add_option("--data", data_dir, "MNIST folder to gather the real batches from (default: a random set)");
+  app.add_option("--threads", threads, "intra-op and inter-op threads")->check(examples::integer_at_least(1, 1024));
+  app.add_option("--iters", iters, "timed iterations")->check(examples::integer_at_least(1));
+  app.add_option("--warmup", warmup, "untimed iterations first")->check(examples::integer_at_least(1));
+  app.add_option("--batch", batch, "batch size (default 64; 16 for srgan)")->check(examples::integer_at_least(1))->default_str("64 | 16");
+  return examples::run_cli(app, argc, argv, [&] {
+    std::vector<std::string> models{model};
+    if (model.empty()) models = {"mlp", "dcgan"};
+    if (model == "all") models = {"mlp", "dcgan", "srgan"};
+    // libtorch allocates every intermediate tensor afresh each step. glibc serves blocks over its mmap threshold
+    // (128 KiB at start) with mmap and returns them on free, so each step would pay page faults on fresh zeroed pages,
+    // about 2x the time of the mlp iteration here. glibc raises the threshold by itself after the first free of a
+    // large block, which a program's data loading usually triggers (the reference trainer's MNIST reader does), but
+    // not always. Fix it here, so libtorch is measured at its best whatever came before.
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
+    // Debian's libtorch starts with one intra-op thread unless told otherwise.
+    torch::set_num_threads(threads);
+    torch::set_num_interop_threads(threads);
+    for (const auto& m : models) {
+      if (m != "srgan") {
+        run(m, data_dir, threads, batch > 0 ? batch : 64, iters, warmup);
+        continue;
+      }
+      const auto images = data_dir.empty() ? torch::rand({60000, 28, 28}) * 2 - 1 : read_mnist_images(data_dir);
+      run_srgan(images, threads, batch > 0 ? batch : 16, iters, warmup);
     }
-  }
-  // libtorch allocates every intermediate tensor afresh each step. glibc serves blocks over its mmap threshold
-  // (128 KiB at start) with mmap and returns them on free, so each step would pay page faults on fresh zeroed pages,
-  // about 2x the time of the mlp iteration here. glibc raises the threshold by itself after the first free of a
-  // large block, which a program's data loading usually triggers (the reference trainer's MNIST reader does), but
-  // not always. Fix it here, so libtorch is measured at its best whatever came before.
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  mallopt(M_TRIM_THRESHOLD, 64 << 20);
-  // Debian's libtorch starts with one intra-op thread unless told otherwise.
-  torch::set_num_threads(threads);
-  torch::set_num_interop_threads(threads);
-  for (const auto& m : models) {
-    if (m != "srgan") {
-      run(m, data_dir, threads, batch > 0 ? batch : 64, iters, warmup);
-      continue;
-    }
-    const auto images = data_dir.empty() ? torch::rand({60000, 28, 28}) * 2 - 1 : read_mnist_images(data_dir);
-    run_srgan(images, threads, batch > 0 ? batch : 16, iters, warmup);
-  }
-  return 0;
+    return 0;
+  });
 }
