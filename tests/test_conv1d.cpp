@@ -60,6 +60,8 @@ TEST_CASE("gradient check: Conv1d", "[layer][gradcheck]") {
   require_gradients_match(a, Shape{2, 2, 7});
   require_gradients_match(b, Shape{2, 3, 9});
   require_gradients_match(c, Shape{3, 1, 5});
+  Conv1d<double> d(ConvOptions(2, 3, 4));  // the window covers the whole sequence: the fully-connected fast path
+  require_gradients_match(d, Shape{2, 2, 4});
 }
 
 TEST_CASE("gradient check: ConvTranspose1d", "[layer][gradcheck]") {

@@ -6,6 +6,8 @@
 
 #include "support.hpp"
 
+#include <ganpp/detail/im2col.hpp>
+
 using namespace ganpp;
 using test::require_gradients_match;
 using test::random_tensor;
@@ -84,6 +86,11 @@ TEST_CASE("gradient check: Conv2d", "[layer][gradcheck]") {
   require_gradients_match(a, Shape{2, 2, 5, 4});
   require_gradients_match(b, Shape{2, 3, 6, 7});
   require_gradients_match(c, Shape{2, 1, 5, 5});
+  // The window covers the whole image (a 1x1 output, as DCGAN's last layer): the fully-connected fast path.
+  Conv2d<T> d(ConvOptions(3, 2, 3));
+  Conv2d<T> e(ConvOptions(2, 3, 2).with_stride(2).with_bias(false));
+  require_gradients_match(d, Shape{2, 3, 3, 3});
+  require_gradients_match(e, Shape{3, 2, 2, 2});
 }
 
 TEST_CASE("gradient check: ConvTranspose2d", "[layer][gradcheck]") {
@@ -136,5 +143,27 @@ TEMPLATE_TEST_CASE("ConvTranspose2d matches the definition on random shapes", "[
     values.fill_normal(x);
     INFO(conv.name() << " on " << x.shape().str());
     CHECK(max_abs_diff(to_double(conv.forward(x)), reference_conv_transpose(to_double(x), to_double(conv.weight()), to_double(conv.bias()), s, p, op)) < tolerance<S>());
+  }
+}
+
+TEST_CASE("im2col: gathering through the tap table gives the row copies' result", "[layer][conv]") {
+  Rng shapes(99);
+  detail::TapTable taps;
+  for (int trial = 0; trial < 60; ++trial) {
+    const bool one_d = trial % 4 == 3;
+    const Index k = 1 + static_cast<Index>(shapes.below(5)), s = 1 + static_cast<Index>(shapes.below(3));
+    const Index p = static_cast<Index>(shapes.below(static_cast<std::uint64_t>(k)));
+    const Index c = 1 + static_cast<Index>(shapes.below(3)), n = 1 + static_cast<Index>(shapes.below(3));
+    const Index h = one_d ? 1 : k + static_cast<Index>(shapes.below(30)), w = k + static_cast<Index>(shapes.below(30));
+    const Index oh = one_d ? 1 : (h + 2 * p - k) / s + 1, ow = (w + 2 * p - k) / s + 1;
+    detail::ConvGeometry g{c, h, w, k, s, p, oh, ow, one_d};
+    Tensor<float> x(Shape{n, c, h, w});
+    Rng values(static_cast<std::uint64_t>(trial));
+    values.fill_normal(x);
+    std::vector<float> by_rows(static_cast<std::size_t>(g.rows() * n * g.grid()), -1.0f), gathered(by_rows.size(), -2.0f);
+    detail::im2col_rows(x.data(), n, g, by_rows.data());
+    detail::im2col_gather(x.data(), n, g, gathered.data(), taps.offsets(g));
+    INFO("c " << c << " h " << h << " w " << w << " k " << k << " s " << s << " p " << p << (one_d ? " (1-d)" : ""));
+    CHECK(by_rows == gathered);
   }
 }

@@ -83,22 +83,37 @@ class ConvBase : public Layer<Scalar> {
   /// batched GEMM; keeps the unfolded input for correlate_backward().
   const Tensor<Scalar>& correlate_forward(const Tensor<Scalar>& x, const Shape& out) {
     batch_ = x.dim(0);
+    input_shape_ = x.shape();
+    output_.resize(out);
+    if (dense()) {
+      // Each sample's NCHW values are its one im2col row: (Cout x Cin*k*k) * (Cin*k*k x N) is the NCHW output.
+      cols_.assign(x);  // kept for the weight gradient
+      forward_product_.run(output_.matrix(o_.out_channels, batch_), detail::transposed(correlate_weights()), detail::as_is(cols_.matrix(geom_.rows(), batch_)), false);
+      if (o_.bias) add_channel_bias(output_);
+      return output_;
+    }
     const Index line = batch_ * geom_.grid();
     cols_.resize(Shape{line, geom_.rows()});
-    detail::im2col(x.data(), batch_, geom_, cols_.data());
+    detail::im2col(x.data(), batch_, geom_, cols_.data(), taps_);
     // (N*grid x Cin*k*k) * (Cin*k*k x Cout): one GEMM for the whole batch, output channel-major.
     channel_major_.resize(Shape{o_.out_channels, line});
     forward_product_.run(channel_major_.matrix(line, o_.out_channels), detail::as_is(cols_.matrix(line, geom_.rows())), detail::as_is(correlate_weights()), false);
-    output_.resize(out);
     detail::cnhw_to_nchw(channel_major_.data(), batch_, o_.out_channels, geom_.grid(), output_.data());
     if (o_.bias) add_channel_bias(output_);
-    input_shape_ = x.shape();
     return output_;
   }
 
   /// The backward pass of correlate_forward().
   const Tensor<Scalar>& correlate_backward(const Tensor<Scalar>& dy) {
     this->check_grad(dy, output_.shape());
+    if (dense()) {
+      const auto dy_mat = dy.matrix(o_.out_channels, batch_);  // (Cout x N)
+      if (!this->frozen_) {
+        weight_grad_product_.run(weight_grad_.matrix(geom_.rows(), o_.out_channels), detail::as_is(cols_.matrix(geom_.rows(), batch_)), detail::transposed(dy_mat), true);
+        if (o_.bias) bias_grad_.array() += dy_mat.rowwise().sum().array();
+      }
+      return dense_input_grad(detail::as_is(correlate_weights()), dy_mat);
+    }
     const Index line = batch_ * geom_.grid();
     channel_major_.resize(Shape{o_.out_channels, line});
     detail::nchw_to_cnhw(dy.data(), batch_, o_.out_channels, geom_.grid(), channel_major_.data());
@@ -122,35 +137,47 @@ class ConvBase : public Layer<Scalar> {
   /// for the output image (channels Cout, grid the input's size).
   const Tensor<Scalar>& transpose_forward(const Tensor<Scalar>& x, const Shape& out) {
     batch_ = x.dim(0);
+    input_shape_ = x.shape();
+    output_.resize(out);
+    if (dense()) {
+      // A 1x1 input filling the whole output window: (Cout*k*k x Cin) * (Cin x N) is the NCHW output.
+      channel_major_.assign(x);  // kept for the weight gradient (N = 1 image per column, so already "channel-major")
+      forward_product_.run(output_.matrix(geom_.rows(), batch_), detail::as_is(transpose_weights()), detail::as_is(channel_major_.matrix(o_.in_channels, batch_)), false);
+      if (o_.bias) add_channel_bias(output_);
+      return output_;
+    }
     const Index line = batch_ * geom_.grid();
     channel_major_.resize(Shape{o_.in_channels, line});
     detail::nchw_to_cnhw(x.data(), batch_, o_.in_channels, geom_.grid(), channel_major_.data());
     cols_.resize(Shape{geom_.rows(), line});
     // (N*H*W x Cin) * (Cin x Cout*k*k), then scatter the columns into the output image.
     forward_product_.run(cols_.matrix(line, geom_.rows()), detail::as_is(channel_major_.matrix(line, o_.in_channels)), detail::transposed(transpose_weights()), false);
-    output_.resize(out);
     detail::col2im(cols_.data(), batch_, geom_, output_.data());
     if (o_.bias) add_channel_bias(output_);
-    input_shape_ = x.shape();
     return output_;
   }
 
   /// The backward pass of transpose_forward().
   const Tensor<Scalar>& transpose_backward(const Tensor<Scalar>& dy) {
     this->check_grad(dy, output_.shape());
+    if (!this->frozen_ && o_.bias) {
+      const Index plane = dy.size() / (batch_ * o_.out_channels);
+      for (Index n = 0; n < batch_; ++n)
+        for (Index c = 0; c < o_.out_channels; ++c)
+          bias_grad_[c] += Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, 1>>(dy.data() + (n * o_.out_channels + c) * plane, plane).sum();
+    }
+    if (dense()) {
+      const auto dy_mat = dy.matrix(geom_.rows(), batch_);  // (Cout*k*k x N): already the unfolded gradient
+      if (!this->frozen_)
+        weight_grad_product_.run(weight_grad_.matrix(geom_.rows(), o_.in_channels), detail::as_is(dy_mat), detail::transposed(channel_major_.matrix(o_.in_channels, batch_)), true);
+      return dense_input_grad(detail::transposed(transpose_weights()), dy_mat);
+    }
     const Index line = batch_ * geom_.grid();
     cols_.resize(Shape{geom_.rows(), line});
-    detail::im2col(dy.data(), batch_, geom_, cols_.data());
+    detail::im2col(dy.data(), batch_, geom_, cols_.data(), taps_);
     auto dcols = cols_.matrix(line, geom_.rows());
-    if (!this->frozen_) {
+    if (!this->frozen_)
       weight_grad_product_.run(weight_grad_.matrix(geom_.rows(), o_.in_channels), detail::transposed(dcols), detail::as_is(channel_major_.matrix(line, o_.in_channels)), true);
-      if (o_.bias) {
-        const Index plane = dy.size() / (batch_ * o_.out_channels);
-        for (Index n = 0; n < batch_; ++n)
-          for (Index c = 0; c < o_.out_channels; ++c)
-            bias_grad_[c] += Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, 1>>(dy.data() + (n * o_.out_channels + c) * plane, plane).sum();
-      }
-    }
     if (!this->input_grad_) {
       grad_input_.resize(Shape{0});
       return grad_input_;
@@ -162,6 +189,24 @@ class ConvBase : public Layer<Scalar> {
     return grad_input_;
   }
 
+  /// Whether the window covers the whole unpadded image in one position (a 1x1 output for a correlation, a 1x1 input
+  /// for a transposed convolution), as in DCGAN's first and last layers: the convolution is then a fully-connected
+  /// layer whose NCHW operands are already in GEMM layout, so no unfolding or reordering is needed.
+  bool dense() const {
+    return geom_.out_h == 1 && geom_.out_w == 1 && geom_.height == geom_.kernel_v() && geom_.width == geom_.kernel && geom_.padding == 0;
+  }
+  /// The dense case's input gradient, weights (per-sample input size x K) times dy (K x N), in NCHW order.
+  template <typename DyMap>
+  const Tensor<Scalar>& dense_input_grad(const detail::GemmOperand<Scalar>& weights, const DyMap& dy) {
+    if (!this->input_grad_) {
+      grad_input_.resize(Shape{0});
+      return grad_input_;
+    }
+    grad_input_.resize(input_shape_);
+    input_grad_product_.run(grad_input_.matrix(weights.rows(), batch_), weights, detail::as_is(dy), false);
+    return grad_input_;
+  }
+
   ConvOptions o_;
   Tensor<Scalar> weight_, weight_grad_, bias_, bias_grad_;
   Tensor<Scalar> cols_, output_, grad_input_;
@@ -169,6 +214,7 @@ class ConvBase : public Layer<Scalar> {
   Index batch_ = 0;
   Shape input_shape_;
   Gemm<Scalar> forward_product_, weight_grad_product_, input_grad_product_;
+  detail::TapTable taps_;
 
  private:
   // Correlation: the (Cout, Cin, k[, k]) row-major weight is the column-major (Cin*k[*k] x Cout) matrix.
