@@ -146,7 +146,7 @@ TEMPLATE_TEST_CASE("ConvTranspose2d matches the definition on random shapes", "[
   }
 }
 
-TEST_CASE("im2col: gathering through the tap table gives the row copies' result", "[layer][conv]") {
+TEST_CASE("im2col and col2im: gathering through the tap tables gives the row loops' bits", "[layer][conv]") {
   Rng shapes(99);
   detail::TapTable taps;
   for (int trial = 0; trial < 60; ++trial) {
@@ -165,5 +165,10 @@ TEST_CASE("im2col: gathering through the tap table gives the row copies' result"
     detail::im2col_gather(x.data(), n, g, gathered.data(), taps.offsets(g));
     INFO("c " << c << " h " << h << " w " << w << " k " << k << " s " << s << " p " << p << (one_d ? " (1-d)" : ""));
     CHECK(by_rows == gathered);
+    // And the adjoint: the same sums in the same order, so the same bits.
+    Tensor<float> image_by_rows(x.shape(), -1.0f), image_gathered(x.shape(), -2.0f);
+    detail::col2im_rows(by_rows.data(), n, g, image_by_rows.data());
+    detail::col2im_gather(by_rows.data(), n, g, image_gathered.data(), taps.sources(g, n));
+    CHECK(std::equal(image_by_rows.data(), image_by_rows.data() + image_by_rows.size(), image_gathered.data()));
   }
 }

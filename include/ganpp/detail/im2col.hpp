@@ -28,34 +28,64 @@ struct ConvGeometry {
   bool operator!=(const ConvGeometry& o) const { return !(*this == o); }
 };
 
-/// For every kernel tap k = (ki, kj) and window position p, the offset in an image plane of the pixel the tap reads
-/// (-1 in the padding), as taps[k * grid + p]. Rebuilt only when the geometry changes; a layer keeps one so that
-/// training steps allocate nothing.
+/// The index tables behind the gathering im2col and col2im, for rows shorter than 16 window positions. Each is
+/// rebuilt only when the geometry (or, for col2im, the batch) changes; a layer keeps its own, so that training steps
+/// allocate nothing.
 class TapTable {
  public:
+  /// For every kernel tap k = (ki, kj) and window position p, the offset in an image plane of the pixel the tap
+  /// reads (-1 in the padding), as offsets[k * grid + p].
   const int* offsets(const ConvGeometry& g) {
-    if (!built_ || g != geometry_) {
+    if (!offsets_built_ || g != offsets_geometry_) {
       const Index kk = g.kernel_v() * g.kernel, grid = g.grid();
       offsets_.resize(static_cast<std::size_t>(kk * grid));
-      for (Index k = 0; k < kk; ++k) {
-        const Index ki = k / g.kernel, kj = k % g.kernel;
-        for (Index oh = 0; oh < g.out_h; ++oh)
-          for (Index ow = 0; ow < g.out_w; ++ow) {
-            const Index ih = oh * g.stride_v() - g.padding_v() + ki, iw = ow * g.stride - g.padding + kj;
-            const bool inside = ih >= 0 && ih < g.height && iw >= 0 && iw < g.width;
-            offsets_[static_cast<std::size_t>(k * grid + oh * g.out_w + ow)] = inside ? static_cast<int>(ih * g.width + iw) : -1;
-          }
-      }
-      geometry_ = g;
-      built_ = true;
+      for (Index k = 0; k < kk; ++k)
+        for (Index p = 0; p < grid; ++p) offsets_[static_cast<std::size_t>(k * grid + p)] = pixel(g, k, p);
+      offsets_geometry_ = g;
+      offsets_built_ = true;
     }
     return offsets_.data();
   }
 
+  /// The most taps that read one pixel: ceil(kernel / stride) along each axis.
+  static Index taps_per_pixel(const ConvGeometry& g) {
+    return ((g.kernel_v() + g.stride_v() - 1) / g.stride_v()) * ((g.kernel + g.stride - 1) / g.stride);
+  }
+
+  /// For every pixel q of an image plane, where in the unfolded columns of a batch of `batch` the taps that read it
+  /// are: sources[j * H*W + q] for j < taps_per_pixel(g), as k * batch * grid + p for tap k and window position p,
+  /// in increasing k (-1 past the last one). Offsets are relative to the plane's channel rows and sample.
+  const int* sources(const ConvGeometry& g, Index batch) {
+    if (!sources_built_ || g != sources_geometry_ || batch != sources_batch_) {
+      const Index kk = g.kernel_v() * g.kernel, grid = g.grid(), line = batch * grid, plane = g.height * g.width;
+      sources_.assign(static_cast<std::size_t>(taps_per_pixel(g) * plane), -1);
+      taps_found_.assign(static_cast<std::size_t>(plane), 0);
+      for (Index k = 0; k < kk; ++k)  // in increasing k, so that col2im adds each pixel's taps in im2col's order
+        for (Index p = 0; p < grid; ++p) {
+          const int q = pixel(g, k, p);
+          if (q < 0) continue;
+          const Index j = taps_found_[static_cast<std::size_t>(q)]++;
+          sources_[static_cast<std::size_t>(j * plane + q)] = static_cast<int>(k * line + p);
+        }
+      sources_geometry_ = g;
+      sources_batch_ = batch;
+      sources_built_ = true;
+    }
+    return sources_.data();
+  }
+
  private:
-  ConvGeometry geometry_{};
-  bool built_ = false;
-  std::vector<int> offsets_;
+  // The pixel tap k of window position p reads, or -1 in the padding.
+  static int pixel(const ConvGeometry& g, Index k, Index p) {
+    const Index ki = k / g.kernel, kj = k % g.kernel, oh = p / g.out_w, ow = p % g.out_w;
+    const Index ih = oh * g.stride_v() - g.padding_v() + ki, iw = ow * g.stride - g.padding + kj;
+    return ih >= 0 && ih < g.height && iw >= 0 && iw < g.width ? static_cast<int>(ih * g.width + iw) : -1;
+  }
+
+  ConvGeometry offsets_geometry_{}, sources_geometry_{};
+  bool offsets_built_ = false, sources_built_ = false;
+  Index sources_batch_ = 0;
+  std::vector<int> offsets_, sources_, taps_found_;
 };
 
 /// The window positions ow in [lo, hi) whose tap at kernel column kj falls inside the image row (0 <= iw < width),
@@ -66,6 +96,13 @@ inline void valid_range(const ConvGeometry& g, Index kj, Index& lo, Index& hi) {
   const Index last = g.width - 1 + g.padding - kj;  // iw <= width - 1
   hi = last < 0 ? 0 : std::min(g.out_w, last / g.stride + 1);
   lo = std::min(lo, hi);
+}
+
+/// Whether im2col and col2im gather through a TapTable: for rows shorter than 16 window positions (DCGAN's 7- and
+/// 3-wide grids) the per-row loops cost more than the copying; on wide images the row loops are faster. col2im's
+/// table of offsets into the columns must fit in an int.
+inline bool gathers(const ConvGeometry& g, Index batch) {
+  return g.out_w < 16 && g.kernel_v() * g.kernel * batch * g.grid() <= Index{2147483647};
 }
 
 /// im2col() by rows: for each (row r, sample, output row), a copy (stride 1) or strided read along the image row.
@@ -106,6 +143,8 @@ void im2col_gather(const Scalar* image, Index batch, const ConvGeometry& g, Scal
     const int* tap = taps + (r % kk) * grid;
     Scalar* out = cols + r * line;
     const Scalar* plane = image + (r / kk) * plane_size;
+    // Scalar loads, skipped in the padding: AVX-512's vector gather was slower here (1.2 ms against 0.8 for
+    // DCGAN's 64x14x14 input), no faster than the row copies.
     for (Index n = 0; n < batch; ++n, out += grid, plane += g.channels * plane_size)
       for (Index p = 0; p < grid; ++p) out[p] = tap[p] >= 0 ? plane[tap[p]] : Scalar(0);
   });
@@ -113,22 +152,20 @@ void im2col_gather(const Scalar* image, Index batch, const ConvGeometry& g, Scal
 
 /// Unfolds a batch of NCHW images into cols, a column-major (batch * grid) x (C*k*k) matrix stored as
 /// cols[r * batch * grid + n * grid + position]: row r = (c, ki, kj) is one contiguous line of writes.
-/// Out-of-image taps are zero. Rows of 16 or more window positions are copied along the image rows; shorter ones
-/// (DCGAN's 7- and 3-wide grids) spend more on loop overhead than on copying, so they gather through `taps`,
-/// 2-3x faster there and slower on wide images.
+/// Out-of-image taps are zero. Short rows gather through `taps` (see gathers()): 2-3x faster than the row copies.
 template <typename Scalar>
 void im2col(const Scalar* image, Index batch, const ConvGeometry& g, Scalar* cols, TapTable& taps) {
-  if (g.out_w >= 16) im2col_rows(image, batch, g, cols);
-  else im2col_gather(image, batch, g, cols, taps.offsets(g));
+  if (gathers(g, batch)) im2col_gather(image, batch, g, cols, taps.offsets(g));
+  else im2col_rows(image, batch, g, cols);
 }
 
-/// The adjoint of im2col: adds every entry of cols back into the NCHW image position it was read from.
-/// The image is overwritten. Each (sample, channel) plane is summed by one thread, in a fixed order, so the result
+/// col2im() by rows: for each plane, each tap and output row, a strided add along the image row.
+/// Each (sample, channel) plane is summed by one thread, in a fixed order, so the result
 /// is the same for every thread count. Planes go in channel-major order (every sample of channel 0, then of channel
 /// 1, ...): consecutive planes then read consecutive stretches of the same kernel*kernel rows of cols, which the
 /// prefetcher follows, where sample-major order jumped between rows hundreds of kilobytes apart.
 template <typename Scalar>
-void col2im(const Scalar* cols, Index batch, const ConvGeometry& g, Scalar* image) {
+void col2im_rows(const Scalar* cols, Index batch, const ConvGeometry& g, Scalar* image) {
   const Index line = batch * g.grid(), kk = g.kernel_v() * g.kernel, planes = batch * g.channels;
   detail::parallel_for(planes, g.rows() * line > 65536, [&](Index cn) {
     const Index c = cn / batch, n = cn % batch;
@@ -151,6 +188,38 @@ void col2im(const Scalar* cols, Index batch, const ConvGeometry& g, Scalar* imag
       }
     }
   });
+}
+
+/// col2im() through TapTable::sources(): each pixel sums its taps in registers, 64 pixels at a time, in the same
+/// order as col2im_rows(), so the results are bit-identical; the plane is written once, with no zero fill.
+template <typename Scalar>
+void col2im_gather(const Scalar* cols, Index batch, const ConvGeometry& g, Scalar* image, const int* sources) {
+  const Index line = batch * g.grid(), kk = g.kernel_v() * g.kernel, plane_size = g.height * g.width;
+  const Index taps = TapTable::taps_per_pixel(g);
+  constexpr Index kBlock = 64;
+  detail::parallel_for(batch * g.channels, g.rows() * line > 65536, [&](Index cn) {
+    const Index c = cn / batch, n = cn % batch;
+    Scalar* plane = image + (n * g.channels + c) * plane_size;
+    const Scalar* in = cols + c * kk * line + n * g.grid();
+    for (Index q0 = 0; q0 < plane_size; q0 += kBlock) {
+      const Index len = std::min(kBlock, plane_size - q0);
+      Scalar sum[kBlock];
+      for (Index q = 0; q < len; ++q) sum[q] = Scalar(0);
+      for (Index j = 0; j < taps; ++j) {
+        const int* src = sources + j * plane_size + q0;
+        for (Index q = 0; q < len; ++q) sum[q] += src[q] >= 0 ? in[src[q]] : Scalar(0);  // scalar, as in im2col_gather()
+      }
+      std::copy_n(sum, len, plane + q0);
+    }
+  });
+}
+
+/// The adjoint of im2col: adds every entry of cols back into the NCHW image position it was read from; the image
+/// is overwritten. Short rows gather through `taps` (see gathers()).
+template <typename Scalar>
+void col2im(const Scalar* cols, Index batch, const ConvGeometry& g, Scalar* image, TapTable& taps) {
+  if (gathers(g, batch)) col2im_gather(cols, batch, g, image, taps.sources(g, batch));
+  else col2im_rows(cols, batch, g, image);
 }
 
 /// NCHW -> channel-major (C, N, HW): each channel's planes of the whole batch become one contiguous column.

@@ -129,7 +129,7 @@ class ConvBase : public Layer<Scalar> {
     // cols_ is no longer needed: reuse it for the gradient of the unfolded input.
     input_grad_product_.run(cols_.matrix(line, geom_.rows()), detail::as_is(dy_cm), detail::transposed(correlate_weights()), false);
     grad_input_.resize(input_shape_);
-    detail::col2im(cols_.data(), batch_, geom_, grad_input_.data());
+    detail::col2im(cols_.data(), batch_, geom_, grad_input_.data(), taps_);
     return grad_input_;
   }
 
@@ -152,7 +152,7 @@ class ConvBase : public Layer<Scalar> {
     cols_.resize(Shape{geom_.rows(), line});
     // (N*H*W x Cin) * (Cin x Cout*k*k), then scatter the columns into the output image.
     forward_product_.run(cols_.matrix(line, geom_.rows()), detail::as_is(channel_major_.matrix(line, o_.in_channels)), detail::transposed(transpose_weights()), false);
-    detail::col2im(cols_.data(), batch_, geom_, output_.data());
+    detail::col2im(cols_.data(), batch_, geom_, output_.data(), taps_);
     if (o_.bias) add_channel_bias(output_);
     return output_;
   }
