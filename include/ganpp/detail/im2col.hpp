@@ -6,6 +6,7 @@
 #include "parallel.hpp"
 
 #include <algorithm>
+#include <array>
 #include <vector>
 
 namespace ganpp::detail {
@@ -203,13 +204,13 @@ void col2im_gather(const Scalar* cols, Index batch, const ConvGeometry& g, Scala
     const Scalar* in = cols + c * kk * line + n * g.grid();
     for (Index q0 = 0; q0 < plane_size; q0 += kBlock) {
       const Index len = std::min(kBlock, plane_size - q0);
-      Scalar sum[kBlock];
-      for (Index q = 0; q < len; ++q) sum[q] = Scalar(0);
+      std::array<Scalar, kBlock> sum{};
       for (Index j = 0; j < taps; ++j) {
         const int* src = sources + j * plane_size + q0;
-        for (Index q = 0; q < len; ++q) sum[q] += src[q] >= 0 ? in[src[q]] : Scalar(0);  // scalar, as in im2col_gather()
+        for (Index q = 0; q < len; ++q)  // scalar loads, as in im2col_gather()
+          sum[static_cast<std::size_t>(q)] += src[q] >= 0 ? in[src[q]] : Scalar(0);
       }
-      std::copy_n(sum, len, plane + q0);
+      std::copy_n(sum.begin(), len, plane + q0);
     }
   });
 }
