@@ -180,6 +180,28 @@ TEST_CASE("gradient check: Upsample nearest and bilinear", "[layer][gradcheck][t
   require_gradients_match(bilinear, Shape{2, 2, 3, 2});
   require_gradients_match(bilinear3, Shape{1, 2, 2, 3});
   require_gradients_match(bilinear, Shape{1, 1, 1, 1});  // every output reads the single pixel
+  // Sequences (N, C, L) grow along L only.
+  require_gradients_match(nearest, Shape{2, 3, 5});
+  require_gradients_match(bilinear3, Shape{2, 2, 4});
+}
+
+TEMPLATE_TEST_CASE("Upsample on (N, C, L) sequences: PyTorch's nearest and linear along L", "[layer][translation]", float, double) {
+  using S = TestType;
+  // torch.nn.functional.interpolate(x, scale_factor=2, mode="linear") on [1, 2, 4]: src = 0, 0.25, 0.75, 1.25, 1.75,
+  // 2.25 (clamped to index 2).
+  Tensor<S> x(Shape{1, 1, 3}, std::vector<S>{1, 2, 4});
+  Upsample<S> linear(2, UpsampleMode::bilinear), nearest(2);
+  const Tensor<S>& y = linear.forward(x);
+  REQUIRE(y.shape() == Shape{1, 1, 6});
+  const std::vector<S> expected{1.0, 1.25, 1.75, 2.5, 3.5, 4.0};
+  for (Index i = 0; i < 6; ++i) CHECK(y[i] == Approx(expected[static_cast<std::size_t>(i)]));
+  const Tensor<S>& z = nearest.forward(Tensor<S>(Shape{2, 1, 2}, std::vector<S>{5, 6, 7, 8}));
+  REQUIRE(z.shape() == Shape{2, 1, 4});
+  const std::vector<S> repeated{5, 5, 6, 6, 7, 7, 8, 8};
+  for (Index i = 0; i < 8; ++i) CHECK(z[i] == repeated[static_cast<std::size_t>(i)]);
+  // An image after a sequence (and back) gets its own taps.
+  REQUIRE(linear.forward(Tensor<S>(Shape{1, 1, 2, 2}, std::vector<S>{1, 2, 3, 4})).shape() == Shape{1, 1, 4, 4});
+  REQUIRE(linear.forward(x)[1] == Approx(1.25));
 }
 
 TEMPLATE_TEST_CASE("Upsample bilinear on a 2x2 input follows PyTorch's align_corners=False formula", "[layer][translation]", float, double) {
@@ -229,7 +251,7 @@ TEMPLATE_TEST_CASE("Upsample nearest repeats each pixel scale x scale times", "[
 TEMPLATE_TEST_CASE("Upsample rejects bad shapes and factors", "[layer][errors][translation]", float, double) {
   using S = TestType;
   Upsample<S> up(2, UpsampleMode::bilinear);
-  CHECK_THROWS_WITH(up.forward(Tensor<S>(Shape{2, 12})), Catch::Contains("Upsample(2, bilinear)::forward()") && Catch::Contains("(N, C, H, W)") && Catch::Contains("(2, 12)"));
+  CHECK_THROWS_WITH(up.forward(Tensor<S>(Shape{2, 12})), Catch::Contains("Upsample(2, bilinear)::forward()") && Catch::Contains("(N, C, H, W) or (N, C, L)") && Catch::Contains("(2, 12)"));
   up.forward(Tensor<S>(Shape{1, 1, 2, 2}));
   CHECK_THROWS_WITH(up.backward(Tensor<S>(Shape{1, 1, 2, 2})), Catch::Contains("Upsample(2, bilinear)::backward()") && Catch::Contains("(1, 1, 4, 4)"));
   CHECK_THROWS_AS(Upsample<S>(0), argument_error);

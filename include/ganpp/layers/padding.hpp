@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /// @file
-/// ReflectionPad2d: pads an image with its own mirror image, without repeating the edge, as torch.nn.ReflectionPad2d.
+/// ReflectionPad2d: pads an image with its own mirror image, without repeating the edge, as torch.nn.ReflectionPad2d;
+/// Crop1d, its opposite for sequences: keeps a stretch of every (N, C, L) sequence.
 #pragma once
 
 #include "../detail/parallel.hpp"
@@ -98,6 +99,50 @@ class ReflectionPad2d : public Layer<Scalar> {
 
   Index left_, right_, top_, bottom_;
   std::vector<Index> rows_, cols_;
+  Tensor<Scalar> output_, grad_input_;
+  Shape input_shape_;
+};
+
+/// Keeps steps [begin, begin + length) of every (N, C, L) sequence: (N, C, length). A generator that makes longer
+/// sequences than it needs and keeps their middle gives windows whose every step is as far from the zero padding of
+/// its convolutions as any other, so that no step can be told apart by its position.
+/// @tparam Scalar float or double.
+template <typename Scalar = float>
+class Crop1d : public Layer<Scalar> {
+ public:
+  /// @param begin the first step kept.
+  /// @param length how many steps are kept.
+  /// @throws argument_error for a negative begin or a length below 1.
+  Crop1d(Index begin, Index length) : begin_(begin), length_(length) {
+    if (begin < 0 || length < 1) throw argument_error("Crop1d::Crop1d(): begin must be >= 0 and length >= 1 in " + name());
+  }
+  std::string name() const override { return "Crop1d(" + std::to_string(begin_) + ", " + std::to_string(length_) + ")"; }
+  /// (N, C, length).
+  /// @throws shape_error unless the input is (N, C, L) with L >= begin + length.
+  Shape output_shape(const Shape& in) const override {
+    this->require(in.rank() == 3 && in[2] >= begin_ + length_, in, [&] { return "(N, C, L) with L >= " + std::to_string(begin_ + length_); });
+    return Shape{in[0], in[1], length_};
+  }
+  const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
+    output_.resize(output_shape(x.shape()));
+    const Index rows = x.dim(0) * x.dim(1), in_len = x.dim(2);
+    for (Index r = 0; r < rows; ++r) std::copy_n(x.data() + r * in_len + begin_, length_, output_.data() + r * length_);
+    input_shape_ = x.shape();
+    return output_;
+  }
+  /// The gradient of the kept steps; zero for the cropped ones.
+  const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
+    this->check_grad(dy, output_.shape());
+    if (this->skip_input_grad(grad_input_, input_shape_)) return grad_input_;
+    grad_input_.resize(input_shape_);
+    grad_input_.set_zero();
+    const Index rows = input_shape_[0] * input_shape_[1], in_len = input_shape_[2];
+    for (Index r = 0; r < rows; ++r) std::copy_n(dy.data() + r * length_, length_, grad_input_.data() + r * in_len + begin_);
+    return grad_input_;
+  }
+
+ private:
+  Index begin_, length_;
   Tensor<Scalar> output_, grad_input_;
   Shape input_shape_;
 };

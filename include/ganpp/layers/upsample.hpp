@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /// @file
-/// Upsample: enlarges (N, C, H, W) images by an integer factor, nearest or bilinear, as torch.nn.Upsample.
+/// Upsample: enlarges (N, C, H, W) images or (N, C, L) sequences by an integer factor, nearest or (bi)linear, as
+/// torch.nn.Upsample.
 #pragma once
 
 #include "../detail/parallel.hpp"
@@ -18,7 +19,8 @@ enum class UpsampleMode {
 };
 
 /// Upsampling of (N, C, H, W) inputs by an integer factor, as torch.nn.Upsample(scale_factor=s, mode=...) with
-/// align_corners=False (PyTorch's default). Output (N, C, s H, s W).
+/// align_corners=False (PyTorch's default). Output (N, C, s H, s W). A (N, C, L) sequence grows along L only, to
+/// (N, C, s L), and `bilinear` is then PyTorch's mode='linear'.
 ///
 /// nearest: output (h, w) copies input (floor(h / s), floor(w / s)).
 /// bilinear: along each axis output index d reads source position src = max(0, (d + 0.5) / s - 0.5) and mixes input
@@ -39,10 +41,11 @@ class Upsample : public Layer<Scalar> {
   std::string name() const override {
     return "Upsample(" + std::to_string(scale_) + (mode_ == UpsampleMode::nearest ? ", nearest)" : ", bilinear)");
   }
-  /// (N, C, scale H, scale W).
-  /// @throws shape_error unless the input has rank 4.
+  /// (N, C, scale H, scale W), or (N, C, scale L).
+  /// @throws shape_error unless the input has rank 3 or 4.
   Shape output_shape(const Shape& in) const override {
-    this->require(in.rank() == 4, in, [] { return std::string("(N, C, H, W)"); });
+    this->require(in.rank() == 3 || in.rank() == 4, in, [] { return std::string("(N, C, H, W) or (N, C, L)"); });
+    if (in.rank() == 3) return Shape{in[0], in[1], in[2] * scale_};
     return Shape{in[0], in[1], in[2] * scale_, in[3] * scale_};
   }
 
@@ -50,9 +53,12 @@ class Upsample : public Layer<Scalar> {
   /// @throws shape_error as output_shape().
   const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
     output_.resize(output_shape(x.shape()));
-    make_taps(rows_, x.dim(2));
-    make_taps(cols_, x.dim(3));
-    const Index iw = x.dim(3), ow = output_.dim(3), in_plane = x.dim(2) * iw, out_plane = output_.dim(2) * ow;
+    // A sequence is a plane of one row, which does not grow.
+    const bool image = x.rank() == 4;
+    make_taps(rows_, image ? x.dim(2) : 1, image ? scale_ : 1);
+    make_taps(cols_, x.dim(x.rank() - 1), scale_);
+    const Index iw = x.dim(x.rank() - 1), ow = iw * scale_;
+    const Index in_plane = (image ? x.dim(2) : 1) * iw, out_plane = static_cast<Index>(rows_.size()) * ow;
     detail::parallel_for(x.dim(0) * x.dim(1), output_.size() > 32768, [&](Index g) {
       const Scalar* p = x.data() + g * in_plane;
       Scalar* q = output_.data() + g * out_plane;
@@ -81,7 +87,9 @@ class Upsample : public Layer<Scalar> {
   const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
     this->check_grad(dy, output_.shape());
     if (this->skip_input_grad(grad_input_, input_shape_)) return grad_input_;
-    const Index iw = input_shape_[3], ow = dy.dim(3), in_plane = input_shape_[2] * iw, out_plane = dy.dim(2) * ow;
+    const bool image = input_shape_.rank() == 4;
+    const Index iw = input_shape_[input_shape_.rank() - 1], ow = iw * scale_;
+    const Index in_plane = (image ? input_shape_[2] : 1) * iw, out_plane = static_cast<Index>(rows_.size()) * ow;
     detail::parallel_for(input_shape_[0] * input_shape_[1], dy.size() > 32768, [&](Index g) {
       Scalar* p = grad_input_.data() + g * in_plane;
       const Scalar* q = dy.data() + g * out_plane;
@@ -118,18 +126,19 @@ class Upsample : public Layer<Scalar> {
     Index i0, i1;
     Scalar w0, w1;
   };
-  // One tap per output index; the vector keeps its memory while the shape stays the same.
-  void make_taps(std::vector<Tap>& taps, Index in) const {
-    taps.resize(static_cast<std::size_t>(in * scale_));
-    for (Index d = 0; d < in * scale_; ++d) {
+  // One tap per output index of an axis of `in` entries growing `scale` times; the vector keeps its memory while the
+  // shape stays the same.
+  void make_taps(std::vector<Tap>& taps, Index in, Index scale) const {
+    taps.resize(static_cast<std::size_t>(in * scale));
+    for (Index d = 0; d < in * scale; ++d) {
       Tap& t = taps[static_cast<std::size_t>(d)];
-      if (mode_ == UpsampleMode::nearest) {
-        t = {std::min(d / scale_, in - 1), 0, Scalar(1), Scalar(0)};
+      if (mode_ == UpsampleMode::nearest || scale == 1) {
+        t = {std::min(d / scale, in - 1), 0, Scalar(1), Scalar(0)};
         t.i1 = t.i0;
         continue;
       }
       // PyTorch's area_pixel_compute_source_index with align_corners=False: scale = 1 / scale_factor.
-      const double src = std::max(0.0, (static_cast<double>(d) + 0.5) / static_cast<double>(scale_) - 0.5);
+      const double src = std::max(0.0, (static_cast<double>(d) + 0.5) / static_cast<double>(scale) - 0.5);
       const Index i0 = std::min(static_cast<Index>(src), in - 1);
       const Index i1 = std::min(i0 + 1, in - 1);
       const double l1 = src - static_cast<double>(i0);
