@@ -18,7 +18,7 @@ for run in "${runs[@]}"; do
   case "$run" in
     penguins) build-native/examples/ganpp-tabular --data data/vega/penguins.json --target Species --epochs 1000 --batch 100 --out out/penguins ;;
     birdstrikes) build-native/examples/ganpp-tabular --data data/vega/birdstrikes.csv --target "Wildlife Size" --epochs 300 --out out/birdstrikes ;;
-    seattle) build-native/examples/ganpp-timeseries --data data/vega/seattle-weather.csv --epochs 200 --out out/seattle ;;
+    seattle) build-native/examples/ganpp-timeseries --data data/vega/seattle-weather.csv --epochs 1000 --out out/seattle ;;
     *) echo "unknown run '$run' (penguins, birdstrikes, seattle)" >&2; exit 2 ;;
   esac
   echo "$run: $(($(date +%s) - start)) s, load after: $(uptime)"

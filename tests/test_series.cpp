@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 // Time series: sliding windows with per-column scaling, the marginal baseline, and the convolutional series GAN
-// learning sine windows better than the baseline.
+// learning sine windows better than the baseline; Crop1d.
 #include <catch2/catch.hpp>
 #include <ganpp/ganpp.hpp>
 #include <ganpp/tabular/measures.hpp>
 #include <ganpp/tabular/series.hpp>
+
+#include "support.hpp"
 
 #include <cmath>
 
@@ -42,7 +44,7 @@ TEST_CASE("the series GAN learns sine windows: better predictive score than inde
     const double phase = rng.uniform(0, 6.283);
     for (Index s = 0; s < len; ++s) real[i * len + s] = static_cast<float>(0.8 * std::sin(phase + 0.6 * static_cast<double>(s)));
   }
-  Generator<float> g(series_generator(16, 1, len), Shape{16});
+  Generator<float> g(series_generator(16, 1, len), series_latent_shape(16, len));
   Discriminator<float> d(series_discriminator(1, len), Shape{1, len});
   Adam<float> g_opt(g.parameters(), {2e-3, 0.5, 0.999}), d_opt(d.parameters(), {2e-3, 0.5, 0.999});
   GanTrainer<float> trainer(g, d, g_opt, d_opt);
@@ -64,4 +66,19 @@ TEST_CASE("the series GAN learns sine windows: better predictive score than inde
   INFO("predictive: GAN " << p_gan << ", marginals " << p_base << "; discriminative: GAN " << d_gan << ", marginals " << d_base);
   CHECK(p_gan < p_base);
   CHECK(d_gan < d_base);
+}
+
+TEST_CASE("Crop1d keeps a stretch of each sequence; gradient-checked; bad shapes named") {
+  Crop1d<double> crop(2, 3);
+  CHECK(crop.name() == "Crop1d(2, 3)");
+  Tensor<double> x(Shape{2, 2, 6});
+  for (Index i = 0; i < x.size(); ++i) x[i] = static_cast<double>(i);
+  const Tensor<double>& y = crop.forward(x);
+  REQUIRE(y.shape() == Shape{2, 2, 3});
+  for (Index r = 0; r < 4; ++r)
+    for (Index k = 0; k < 3; ++k) CHECK(y[r * 3 + k] == x[r * 6 + 2 + k]);
+  test::require_gradients_match(crop, Shape{2, 3, 7});
+  CHECK_THROWS_WITH(crop.forward(Tensor<double>(Shape{1, 1, 4})), Catch::Contains("Crop1d(2, 3)") && Catch::Contains("L >= 5"));
+  CHECK_THROWS_AS(Crop1d<double>(-1, 3), argument_error);
+  CHECK_THROWS_AS(Crop1d<double>(0, 0), argument_error);
 }

@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
   opt.out = "out/timeseries";
   opt.add_to(app, "comma-separated numeric columns to model, rows in time order (default: every numeric column)",
              "initialisation, batches and sampling");
-  long long windows = 0, epochs = 200, batch = 64, length = 24;
+  long long windows = 0, epochs = 1000, batch = 64, length = 24;
   app.add_option("--length", length, "window length in rows, a multiple of 4")->check(examples::integer_at_least(4, 4096));
   app.add_option("--windows", windows, "synthetic windows to write (default: as many as the real windows)")->check(examples::integer_at_least(0));
   app.add_option("--epochs", epochs, "passes over the real windows")->check(examples::integer_at_least(0));
@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
     const Index b = std::min<Index>(static_cast<Index>(batch), n_real);
     examples::make_output_folder(out);
 
-    Generator<float> g(series_generator(32, ch, len), Shape{32});
+    Generator<float> g(series_generator(32, ch, len), series_latent_shape(32, len));
     Discriminator<float> d(series_discriminator(ch, len), Shape{ch, len});
     g.reset_parameters(Init::dcgan, seed);
     d.reset_parameters(Init::dcgan, seed + 1);
@@ -135,8 +135,7 @@ int main(int argc, char** argv) {
 
     // Synthetic windows, written in the series' units as rows (window, step, series...).
     const Index n_out = windows > 0 ? static_cast<Index>(windows) : n_real;
-    // Sampled in train mode (BatchNorm on each batch of 256's own statistics), as DCGAN implementations sample. (On
-    // Seattle the discriminative score is 0.5 in either mode: the windows are noisier than the real ones.)
+    // Sampled in train mode (BatchNorm on each batch of 256's own statistics), as DCGAN implementations sample.
     Rng sample_rng(seed + 4);
     Tensor<float> z, synth(Shape{n_out, ch, len});
     for (Index done = 0; done < n_out;) {
