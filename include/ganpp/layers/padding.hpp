@@ -123,6 +123,8 @@ class Crop1d : public Layer<Scalar> {
     this->require(in.rank() == 3 && in[2] >= begin_ + length_, in, [&] { return "(N, C, L) with L >= " + std::to_string(begin_ + length_); });
     return Shape{in[0], in[1], length_};
   }
+  /// Copies steps [begin, begin + length) of every sequence of x.
+  /// @throws shape_error as output_shape().
   const Tensor<Scalar>& forward(const Tensor<Scalar>& x) override {
     output_.resize(output_shape(x.shape()));
     const Index rows = x.dim(0) * x.dim(1), in_len = x.dim(2);
@@ -130,7 +132,9 @@ class Crop1d : public Layer<Scalar> {
     input_shape_ = x.shape();
     return output_;
   }
-  /// The gradient of the kept steps; zero for the cropped ones.
+  /// The gradient of the kept steps; zero for the cropped ones. Returns an empty tensor when the input gradient is
+  /// off.
+  /// @throws shape_error when dy's shape differs from the last output's.
   const Tensor<Scalar>& backward(const Tensor<Scalar>& dy) override {
     this->check_grad(dy, output_.shape());
     if (this->skip_input_grad(grad_input_, input_shape_)) return grad_input_;
