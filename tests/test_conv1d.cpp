@@ -31,7 +31,8 @@ std::vector<double> reference_conv1d(const Tensor<double>& x, const Tensor<doubl
 }
 
 // y[n][o][i*s - p + u] += x[n][c][i] * w[c][o][u], cropped to the output length.
-std::vector<double> reference_conv_transpose1d(const Tensor<double>& x, const Tensor<double>& w, const Tensor<double>& b, Index s, Index p, Index op) {
+std::vector<double> reference_conv_transpose1d(const Tensor<double>& x, const Tensor<double>& w, const Tensor<double>& b, Index s, Index p,
+                                               Index op) {
   const Index nb = x.dim(0), cin = x.dim(1), len = x.dim(2), cout = w.dim(1), k = w.dim(2), ol = (len - 1) * s - 2 * p + k + op;
   std::vector<double> y(static_cast<std::size_t>(nb * cout * ol));
   for (Index n = 0; n < nb; ++n)
@@ -56,7 +57,8 @@ Tensor<double> random_input(Rng& rng, const Shape& s) {
 }  // namespace
 
 TEST_CASE("gradient check: Conv1d", "[layer][gradcheck]") {
-  Conv1d<double> a(ConvOptions(2, 3, 3).with_padding(1)), b(ConvOptions(3, 2, 4).with_stride(2).with_padding(2)), c(ConvOptions(1, 2, 1).with_bias(false));
+  Conv1d<double> a(ConvOptions(2, 3, 3).with_padding(1)), b(ConvOptions(3, 2, 4).with_stride(2).with_padding(2)),
+      c(ConvOptions(1, 2, 1).with_bias(false));
   require_gradients_match(a, Shape{2, 2, 7});
   require_gradients_match(b, Shape{2, 3, 9});
   require_gradients_match(c, Shape{3, 1, 5});

@@ -9,8 +9,8 @@
 #include <ganpp/detail/im2col.hpp>
 
 using namespace ganpp;
-using test::require_gradients_match;
 using test::random_tensor;
+using test::require_gradients_match;
 using T = double;  // for the gradient checks: central differences need double, float's rounding swamps a 1e-6 step
 
 namespace {
@@ -119,7 +119,8 @@ TEMPLATE_TEST_CASE("Conv2d matches the definition on random shapes", "[layer][co
     Tensor<S> x(Shape{n, cin, h, w});
     values.fill_normal(x);
     INFO(conv.name() << " on " << x.shape().str());
-    CHECK(max_abs_diff(to_double(conv.forward(x)), reference_conv(to_double(x), to_double(conv.weight()), to_double(conv.bias()), s, p)) < tolerance<S>());
+    CHECK(max_abs_diff(to_double(conv.forward(x)), reference_conv(to_double(x), to_double(conv.weight()), to_double(conv.bias()), s, p)) <
+          tolerance<S>());
   }
 }
 
@@ -142,7 +143,8 @@ TEMPLATE_TEST_CASE("ConvTranspose2d matches the definition on random shapes", "[
     Tensor<S> x(Shape{n, cin, h, w});
     values.fill_normal(x);
     INFO(conv.name() << " on " << x.shape().str());
-    CHECK(max_abs_diff(to_double(conv.forward(x)), reference_conv_transpose(to_double(x), to_double(conv.weight()), to_double(conv.bias()), s, p, op)) < tolerance<S>());
+    CHECK(max_abs_diff(to_double(conv.forward(x)),
+                       reference_conv_transpose(to_double(x), to_double(conv.weight()), to_double(conv.bias()), s, p, op)) < tolerance<S>());
   }
 }
 

@@ -23,10 +23,10 @@ TEST_CASE("sliding_windows: (N, C, T) windows scaled to [-1, 1] per column; bad 
   WindowScaler s;
   const Tensor<float> w = sliding_windows(t, {0, 1}, 3, 2, s);
   REQUIRE(w.shape() == Shape{2, 2, 3});
-  CHECK(w[0] == -1.0f);    // a = 0
-  CHECK(w[3] == -1.0f);    // b = 10
-  CHECK(w[4] == -1.0f);    // b = 10
-  CHECK(w[5] == 1.0f);     // b = 30
+  CHECK(w[0] == -1.0f);     // a = 0
+  CHECK(w[3] == -1.0f);     // b = 10
+  CHECK(w[4] == -1.0f);     // b = 10
+  CHECK(w[5] == 1.0f);      // b = 30
   CHECK(w[6 + 2] == 1.0f);  // the second window starts at row 2: a = 2, 3, 4
   CHECK(s.unscale(1, w[6 + 3]) == Approx(30));
   CHECK_THROWS_WITH(sliding_windows(t, {2}, 3, 1, s), Catch::Contains("column 'c' of s.csv is categorical"));

@@ -17,9 +17,9 @@ namespace ganpp::detail {
 struct ConvGeometry {
   Index channels, height, width, kernel, stride, padding, out_h, out_w;
   bool one_d = false;
-  Index kernel_v() const { return one_d ? 1 : kernel; }   // the window's height
-  Index stride_v() const { return one_d ? 1 : stride; }   // its vertical step
-  Index padding_v() const { return one_d ? 0 : padding; }  // the zero rows above and below
+  Index kernel_v() const { return one_d ? 1 : kernel; }          // the window's height
+  Index stride_v() const { return one_d ? 1 : stride; }          // its vertical step
+  Index padding_v() const { return one_d ? 0 : padding; }        // the zero rows above and below
   Index rows() const { return channels * kernel_v() * kernel; }  // one row per (c, ki, kj)
   Index grid() const { return out_h * out_w; }
   bool operator==(const ConvGeometry& o) const {
@@ -60,12 +60,13 @@ class TapTable {
     if (!sources_built_ || g != sources_geometry_ || batch != sources_batch_) {
       const Index kk = g.kernel_v() * g.kernel, grid = g.grid(), line = batch * grid, plane = g.height * g.width;
       sources_.assign(static_cast<std::size_t>(taps_per_pixel(g) * plane), -1);
-      taps_found_.assign(static_cast<std::size_t>(plane), 0);
-      for (Index k = 0; k < kk; ++k)  // in increasing k, so that col2im adds each pixel's taps in im2col's order
+      std::vector<Index> taps_found(static_cast<std::size_t>(plane), 0);  // rebuilt only when the geometry changes
+      // In increasing k, so that col2im adds each pixel's taps in im2col's order.
+      for (Index k = 0; k < kk; ++k)
         for (Index p = 0; p < grid; ++p) {
           const int q = pixel(g, k, p);
           if (q < 0) continue;
-          const Index j = taps_found_[static_cast<std::size_t>(q)]++;
+          const Index j = taps_found[static_cast<std::size_t>(q)]++;
           sources_[static_cast<std::size_t>(j * plane + q)] = static_cast<int>(k * line + p);
         }
       sources_geometry_ = g;
@@ -86,7 +87,7 @@ class TapTable {
   ConvGeometry offsets_geometry_{}, sources_geometry_{};
   bool offsets_built_ = false, sources_built_ = false;
   Index sources_batch_ = 0;
-  std::vector<int> offsets_, sources_, taps_found_;
+  std::vector<int> offsets_, sources_;
 };
 
 /// The window positions ow in [lo, hi) whose tap at kernel column kj falls inside the image row (0 <= iw < width),
@@ -102,9 +103,7 @@ inline void valid_range(const ConvGeometry& g, Index kj, Index& lo, Index& hi) {
 /// Whether im2col and col2im gather through a TapTable: for rows shorter than 16 window positions (DCGAN's 7- and
 /// 3-wide grids) the per-row loops cost more than the copying; on wide images the row loops are faster. col2im's
 /// table of offsets into the columns must fit in an int.
-inline bool gathers(const ConvGeometry& g, Index batch) {
-  return g.out_w < 16 && g.kernel_v() * g.kernel * batch * g.grid() <= Index{2147483647};
-}
+inline bool gathers(const ConvGeometry& g, Index batch) { return g.out_w < 16 && g.kernel_v() * g.kernel * batch * g.grid() <= Index{2147483647}; }
 
 /// im2col() by rows: for each (row r, sample, output row), a copy (stride 1) or strided read along the image row.
 template <typename Scalar>

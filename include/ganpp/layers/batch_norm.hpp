@@ -56,16 +56,17 @@ class BatchNorm : public Layer<Scalar> {
   /// @param momentum weight of the batch statistics in the running ones, in [0, 1].
   /// @throws argument_error when channels < 1, eps <= 0 or momentum is outside [0, 1].
   explicit BatchNorm(Index channels, double eps = 1e-5, double momentum = 0.1)
-      : channels_(channels), eps_(eps), momentum_(momentum),
-        gamma_(Shape{channels}, Scalar(1)), gamma_grad_(Shape{channels}), beta_(Shape{channels}), beta_grad_(Shape{channels}),
-        running_mean_(Shape{channels}), running_var_(Shape{channels}, Scalar(1)), mean_(Shape{channels}), inv_std_(Shape{channels}) {
+      : channels_(channels), eps_(eps), momentum_(momentum), gamma_(Shape{channels}, Scalar(1)), gamma_grad_(Shape{channels}), beta_(Shape{channels}),
+        beta_grad_(Shape{channels}), running_mean_(Shape{channels}), running_var_(Shape{channels}, Scalar(1)), mean_(Shape{channels}),
+        inv_std_(Shape{channels}) {
     if (channels < 1) throw argument_error("BatchNorm::BatchNorm(): channels must be positive, got " + std::to_string(channels));
     if (!(eps > 0)) throw argument_error("BatchNorm::BatchNorm(): eps must be positive");
     if (!(momentum >= 0 && momentum <= 1)) throw argument_error("BatchNorm::BatchNorm(): momentum must be in [0, 1]");
   }
   std::string name() const override { return "BatchNorm(" + std::to_string(channels_) + ")"; }
   Shape output_shape(const Shape& in) const override {
-    this->require((in.rank() == 2 || in.rank() == 4) && in[1] == channels_, in, [&] { return std::string("(N, " + std::to_string(channels_) + ") or (N, " + std::to_string(channels_) + ", H, W)"); });
+    this->require((in.rank() == 2 || in.rank() == 4) && in[1] == channels_, in,
+                  [&] { return std::string("(N, " + std::to_string(channels_) + ") or (N, " + std::to_string(channels_) + ", H, W)"); });
     return in;
   }
 
@@ -158,7 +159,8 @@ class BatchNorm : public Layer<Scalar> {
     reducer_->sum(r, channels_ + 1);
     global_count_ = r[channels_];
     if (global_count_ < 2)
-      throw argument_error(name() + "::forward(): train mode needs more than one value per channel over all replicas, got input of shape " + x.shape().str());
+      throw argument_error(name() + "::forward(): train mode needs more than one value per channel over all replicas, got input of shape " +
+                           x.shape().str());
     for (Index c = 0; c < channels_; ++c) r[c] /= global_count_;  // now the means
     double* sq = r + channels_ + 1;
     detail::parallel_for(channels_, parallel, [&](Index c) { sq[c] = channel_squares(x, c, n_batch, plane, r[c]); });

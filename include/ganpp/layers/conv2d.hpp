@@ -33,25 +33,38 @@ struct ConvOptions {
   /// @param k kernel side.
   ConvOptions(Index in, Index out, Index k) : in_channels(in), out_channels(out), kernel(k) {}
   /// Sets stride and returns *this, for chaining.
-  ConvOptions& with_stride(Index s) { stride = s; return *this; }
+  ConvOptions& with_stride(Index s) {
+    stride = s;
+    return *this;
+  }
   /// Sets padding and returns *this, for chaining.
-  ConvOptions& with_padding(Index p) { padding = p; return *this; }
+  ConvOptions& with_padding(Index p) {
+    padding = p;
+    return *this;
+  }
   /// Sets output_padding and returns *this, for chaining.
-  ConvOptions& with_output_padding(Index p) { output_padding = p; return *this; }
+  ConvOptions& with_output_padding(Index p) {
+    output_padding = p;
+    return *this;
+  }
   /// Sets bias and returns *this, for chaining.
-  ConvOptions& with_bias(bool b) { bias = b; return *this; }
+  ConvOptions& with_bias(bool b) {
+    bias = b;
+    return *this;
+  }
 };
 
 namespace detail {
 inline std::string conv_name(const char* kind, const ConvOptions& o) {
-  std::string s = std::string(kind) + "(" + std::to_string(o.in_channels) + " -> " + std::to_string(o.out_channels) +
-                  ", k" + std::to_string(o.kernel) + " s" + std::to_string(o.stride) + " p" + std::to_string(o.padding);
+  std::string s = std::string(kind) + "(" + std::to_string(o.in_channels) + " -> " + std::to_string(o.out_channels) + ", k" +
+                  std::to_string(o.kernel) + " s" + std::to_string(o.stride) + " p" + std::to_string(o.padding);
   if (o.output_padding) s += " op" + std::to_string(o.output_padding);
   return s + ")";
 }
 inline void check_conv_options(const char* kind, const ConvOptions& o) {
   if (o.in_channels < 1 || o.out_channels < 1 || o.kernel < 1 || o.stride < 1 || o.padding < 0 || o.output_padding < 0)
-    throw argument_error(std::string(kind) + "::" + kind + "(): channels, kernel and stride must be positive and padding non-negative in " + conv_name(kind, o));
+    throw argument_error(std::string(kind) + "::" + kind + "(): channels, kernel and stride must be positive and padding non-negative in " +
+                         conv_name(kind, o));
 }
 
 /// What Conv2d and ConvTranspose2d share: their options, weight and bias with gradients, and the buffers and GEMMs
@@ -88,7 +101,8 @@ class ConvBase : public Layer<Scalar> {
     if (dense()) {
       // Each sample's NCHW values are its one im2col row: (Cout x Cin*k*k) * (Cin*k*k x N) is the NCHW output.
       cols_.assign(x);  // kept for the weight gradient
-      forward_product_.run(output_.matrix(o_.out_channels, batch_), detail::transposed(correlate_weights()), detail::as_is(cols_.matrix(geom_.rows(), batch_)), false);
+      forward_product_.run(output_.matrix(o_.out_channels, batch_), detail::transposed(correlate_weights()),
+                           detail::as_is(cols_.matrix(geom_.rows(), batch_)), false);
       if (o_.bias) add_channel_bias(output_);
       return output_;
     }
@@ -97,7 +111,8 @@ class ConvBase : public Layer<Scalar> {
     detail::im2col(x.data(), batch_, geom_, cols_.data(), taps_);
     // (N*grid x Cin*k*k) * (Cin*k*k x Cout): one GEMM for the whole batch, output channel-major.
     channel_major_.resize(Shape{o_.out_channels, line});
-    forward_product_.run(channel_major_.matrix(line, o_.out_channels), detail::as_is(cols_.matrix(line, geom_.rows())), detail::as_is(correlate_weights()), false);
+    forward_product_.run(channel_major_.matrix(line, o_.out_channels), detail::as_is(cols_.matrix(line, geom_.rows())),
+                         detail::as_is(correlate_weights()), false);
     detail::cnhw_to_nchw(channel_major_.data(), batch_, o_.out_channels, geom_.grid(), output_.data());
     if (o_.bias) add_channel_bias(output_);
     return output_;
@@ -109,7 +124,8 @@ class ConvBase : public Layer<Scalar> {
     if (dense()) {
       const auto dy_mat = dy.matrix(o_.out_channels, batch_);  // (Cout x N)
       if (!this->frozen_) {
-        weight_grad_product_.run(weight_grad_.matrix(geom_.rows(), o_.out_channels), detail::as_is(cols_.matrix(geom_.rows(), batch_)), detail::transposed(dy_mat), true);
+        weight_grad_product_.run(weight_grad_.matrix(geom_.rows(), o_.out_channels), detail::as_is(cols_.matrix(geom_.rows(), batch_)),
+                                 detail::transposed(dy_mat), true);
         if (o_.bias) bias_grad_.array() += dy_mat.rowwise().sum().array();
       }
       return dense_input_grad(detail::as_is(correlate_weights()), dy_mat);
@@ -119,7 +135,8 @@ class ConvBase : public Layer<Scalar> {
     detail::nchw_to_cnhw(dy.data(), batch_, o_.out_channels, geom_.grid(), channel_major_.data());
     auto dy_cm = channel_major_.matrix(line, o_.out_channels);
     if (!this->frozen_) {
-      weight_grad_product_.run(weight_grad_.matrix(geom_.rows(), o_.out_channels), detail::transposed(cols_.matrix(line, geom_.rows())), detail::as_is(dy_cm), true);
+      weight_grad_product_.run(weight_grad_.matrix(geom_.rows(), o_.out_channels), detail::transposed(cols_.matrix(line, geom_.rows())),
+                               detail::as_is(dy_cm), true);
       if (o_.bias) bias_grad_.array() += dy_cm.colwise().sum().transpose().array();
     }
     if (!this->input_grad_) {
@@ -142,7 +159,8 @@ class ConvBase : public Layer<Scalar> {
     if (dense()) {
       // A 1x1 input filling the whole output window: (Cout*k*k x Cin) * (Cin x N) is the NCHW output.
       channel_major_.assign(x);  // kept for the weight gradient (N = 1 image per column, so already "channel-major")
-      forward_product_.run(output_.matrix(geom_.rows(), batch_), detail::as_is(transpose_weights()), detail::as_is(channel_major_.matrix(o_.in_channels, batch_)), false);
+      forward_product_.run(output_.matrix(geom_.rows(), batch_), detail::as_is(transpose_weights()),
+                           detail::as_is(channel_major_.matrix(o_.in_channels, batch_)), false);
       if (o_.bias) add_channel_bias(output_);
       return output_;
     }
@@ -151,7 +169,8 @@ class ConvBase : public Layer<Scalar> {
     detail::nchw_to_cnhw(x.data(), batch_, o_.in_channels, geom_.grid(), channel_major_.data());
     cols_.resize(Shape{geom_.rows(), line});
     // (N*H*W x Cin) * (Cin x Cout*k*k), then scatter the columns into the output image.
-    forward_product_.run(cols_.matrix(line, geom_.rows()), detail::as_is(channel_major_.matrix(line, o_.in_channels)), detail::transposed(transpose_weights()), false);
+    forward_product_.run(cols_.matrix(line, geom_.rows()), detail::as_is(channel_major_.matrix(line, o_.in_channels)),
+                         detail::transposed(transpose_weights()), false);
     detail::col2im(cols_.data(), batch_, geom_, output_.data(), taps_);
     if (o_.bias) add_channel_bias(output_);
     return output_;
@@ -169,7 +188,8 @@ class ConvBase : public Layer<Scalar> {
     if (dense()) {
       const auto dy_mat = dy.matrix(geom_.rows(), batch_);  // (Cout*k*k x N): already the unfolded gradient
       if (!this->frozen_)
-        weight_grad_product_.run(weight_grad_.matrix(geom_.rows(), o_.in_channels), detail::as_is(dy_mat), detail::transposed(channel_major_.matrix(o_.in_channels, batch_)), true);
+        weight_grad_product_.run(weight_grad_.matrix(geom_.rows(), o_.in_channels), detail::as_is(dy_mat),
+                                 detail::transposed(channel_major_.matrix(o_.in_channels, batch_)), true);
       return dense_input_grad(detail::transposed(transpose_weights()), dy_mat);
     }
     const Index line = batch_ * geom_.grid();
@@ -177,7 +197,8 @@ class ConvBase : public Layer<Scalar> {
     detail::im2col(dy.data(), batch_, geom_, cols_.data(), taps_);
     auto dcols = cols_.matrix(line, geom_.rows());
     if (!this->frozen_)
-      weight_grad_product_.run(weight_grad_.matrix(geom_.rows(), o_.in_channels), detail::transposed(dcols), detail::as_is(channel_major_.matrix(line, o_.in_channels)), true);
+      weight_grad_product_.run(weight_grad_.matrix(geom_.rows(), o_.in_channels), detail::transposed(dcols),
+                               detail::as_is(channel_major_.matrix(line, o_.in_channels)), true);
     if (!this->input_grad_) {
       grad_input_.resize(Shape{0});
       return grad_input_;
@@ -238,8 +259,8 @@ class ConvBase : public Layer<Scalar> {
 template <typename Scalar = float>
 class Conv2d : public detail::ConvBase<Scalar> {
   using Base = detail::ConvBase<Scalar>;
-  using Base::o_, Base::weight_, Base::weight_grad_, Base::bias_, Base::bias_grad_, Base::cols_, Base::output_, Base::grad_input_,
-      Base::geom_, Base::batch_, Base::input_shape_, Base::forward_product_, Base::weight_grad_product_, Base::input_grad_product_;
+  using Base::o_, Base::weight_, Base::weight_grad_, Base::bias_, Base::bias_grad_, Base::cols_, Base::output_, Base::grad_input_, Base::geom_,
+      Base::batch_, Base::input_shape_, Base::forward_product_, Base::weight_grad_product_, Base::input_grad_product_;
 
  public:
   /// Initialises the weight and bias with Init::torch_default from Rng(0); call reset_parameters() for another draw.
@@ -252,7 +273,8 @@ class Conv2d : public detail::ConvBase<Scalar> {
 
   std::string name() const override { return detail::conv_name("Conv2d", o_); }
   Shape output_shape(const Shape& in) const override {
-    this->require(in.rank() == 4 && in[1] == o_.in_channels && in[2] + 2 * o_.padding >= o_.kernel && in[3] + 2 * o_.padding >= o_.kernel, in, [&] { return std::string("(N, " + std::to_string(o_.in_channels) + ", H, W) with H, W + 2*padding >= kernel"); });
+    this->require(in.rank() == 4 && in[1] == o_.in_channels && in[2] + 2 * o_.padding >= o_.kernel && in[3] + 2 * o_.padding >= o_.kernel, in,
+                  [&] { return std::string("(N, " + std::to_string(o_.in_channels) + ", H, W) with H, W + 2*padding >= kernel"); });
     return Shape{in[0], o_.out_channels, (in[2] + 2 * o_.padding - o_.kernel) / o_.stride + 1, (in[3] + 2 * o_.padding - o_.kernel) / o_.stride + 1};
   }
 
@@ -280,8 +302,8 @@ class Conv2d : public detail::ConvBase<Scalar> {
 template <typename Scalar = float>
 class ConvTranspose2d : public detail::ConvBase<Scalar> {
   using Base = detail::ConvBase<Scalar>;
-  using Base::o_, Base::weight_, Base::weight_grad_, Base::bias_, Base::bias_grad_, Base::cols_, Base::output_, Base::grad_input_,
-      Base::geom_, Base::batch_, Base::input_shape_, Base::forward_product_, Base::weight_grad_product_, Base::input_grad_product_;
+  using Base::o_, Base::weight_, Base::weight_grad_, Base::bias_, Base::bias_grad_, Base::cols_, Base::output_, Base::grad_input_, Base::geom_,
+      Base::batch_, Base::input_shape_, Base::forward_product_, Base::weight_grad_product_, Base::input_grad_product_;
 
  public:
   /// Initialises the weight and bias with Init::torch_default from Rng(0); call reset_parameters() for another draw.

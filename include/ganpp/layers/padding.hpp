@@ -31,12 +31,14 @@ class ReflectionPad2d : public Layer<Scalar> {
   /// @param bottom rows added at the bottom.
   /// @throws argument_error for a negative padding.
   ReflectionPad2d(Index left, Index right, Index top, Index bottom) : left_(left), right_(right), top_(top), bottom_(bottom) {
-    if (left < 0 || right < 0 || top < 0 || bottom < 0) throw argument_error("ReflectionPad2d::ReflectionPad2d(): paddings must be non-negative in " + name());
+    if (left < 0 || right < 0 || top < 0 || bottom < 0)
+      throw argument_error("ReflectionPad2d::ReflectionPad2d(): paddings must be non-negative in " + name());
   }
 
   std::string name() const override {
     if (left_ == right_ && left_ == top_ && left_ == bottom_) return "ReflectionPad2d(" + std::to_string(left_) + ")";
-    return "ReflectionPad2d(" + std::to_string(left_) + ", " + std::to_string(right_) + ", " + std::to_string(top_) + ", " + std::to_string(bottom_) + ")";
+    return "ReflectionPad2d(" + std::to_string(left_) + ", " + std::to_string(right_) + ", " + std::to_string(top_) + ", " + std::to_string(bottom_) +
+           ")";
   }
   /// (N, C, H + top + bottom, W + left + right).
   /// @throws shape_error unless the input is rank 4 with each padding smaller than the dimension it pads.

@@ -38,9 +38,7 @@ class Upsample : public Layer<Scalar> {
     if (scale_factor < 1) throw argument_error("Upsample::Upsample(): scale_factor must be >= 1, got " + std::to_string(scale_factor));
   }
 
-  std::string name() const override {
-    return "Upsample(" + std::to_string(scale_) + (mode_ == UpsampleMode::nearest ? ", nearest)" : ", bilinear)");
-  }
+  std::string name() const override { return "Upsample(" + std::to_string(scale_) + (mode_ == UpsampleMode::nearest ? ", nearest)" : ", bilinear)"); }
   /// (N, C, scale H, scale W), or (N, C, scale L).
   /// @throws shape_error unless the input has rank 3 or 4.
   Shape output_shape(const Shape& in) const override {

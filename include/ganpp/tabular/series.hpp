@@ -42,15 +42,18 @@ struct WindowScaler {
 inline Tensor<float> sliding_windows(const Table& t, const std::vector<Index>& columns, Index length, Index stride, WindowScaler& scaler) {
   if (columns.empty() || length < 2 || stride < 1) throw argument_error("sliding_windows(): need a column, length >= 2 and stride >= 1");
   if (t.rows() < length)
-    throw argument_error("sliding_windows(): " + t.source + " has " + std::to_string(t.rows()) + " rows, fewer than one window of " + std::to_string(length));
+    throw argument_error("sliding_windows(): " + t.source + " has " + std::to_string(t.rows()) + " rows, fewer than one window of " +
+                         std::to_string(length));
   scaler.min.clear();
   scaler.max.clear();
   for (Index c : columns) {
     const TableColumn& col = t.columns.at(static_cast<std::size_t>(c));
-    if (col.kind == ColumnKind::categorical) throw argument_error("sliding_windows(): column '" + col.name + "' of " + t.source + " is categorical; series must be numeric");
+    if (col.kind == ColumnKind::categorical)
+      throw argument_error("sliding_windows(): column '" + col.name + "' of " + t.source + " is categorical; series must be numeric");
     for (Index r = 0; r < t.rows(); ++r)
       if (std::isnan(col.values[static_cast<std::size_t>(r)]))
-        throw argument_error("sliding_windows(): column '" + col.name + "' of " + t.source + " has a missing value in data row " + std::to_string(r + 1) + "; fill or drop it first");
+        throw argument_error("sliding_windows(): column '" + col.name + "' of " + t.source + " has a missing value in data row " +
+                             std::to_string(r + 1) + "; fill or drop it first");
     scaler.min.push_back(*std::min_element(col.values.begin(), col.values.end()));
     scaler.max.push_back(*std::max_element(col.values.begin(), col.values.end()));
   }
@@ -59,7 +62,9 @@ inline Tensor<float> sliding_windows(const Table& t, const std::vector<Index>& c
   for (Index i = 0; i < n; ++i)
     for (Index c = 0; c < ch; ++c)
       for (Index s = 0; s < length; ++s)
-        w[(i * ch + c) * length + s] = static_cast<float>(scaler.scale(static_cast<std::size_t>(c), t.columns[static_cast<std::size_t>(columns[static_cast<std::size_t>(c)])].values[static_cast<std::size_t>(i * stride + s)]));
+        w[(i * ch + c) * length + s] = static_cast<float>(
+            scaler.scale(static_cast<std::size_t>(c),
+                         t.columns[static_cast<std::size_t>(columns[static_cast<std::size_t>(c)])].values[static_cast<std::size_t>(i * stride + s)]));
   return w;
 }
 
@@ -92,7 +97,8 @@ constexpr Index kSeriesMargin = 12;
 /// @param length window length T, a multiple of 4.
 /// @throws argument_error when length is not a positive multiple of 4.
 inline Shape series_latent_shape(Index latent, Index length) {
-  if (length < 4 || length % 4 != 0) throw argument_error("series_latent_shape(): the window length must be a positive multiple of 4, got " + std::to_string(length));
+  if (length < 4 || length % 4 != 0)
+    throw argument_error("series_latent_shape(): the window length must be a positive multiple of 4, got " + std::to_string(length));
   return Shape{latent, (length + 2 * kSeriesMargin) / 4};
 }
 
@@ -130,7 +136,8 @@ inline Sequential<float> series_generator(Index latent, Index channels, Index le
 /// @param length window length T, a multiple of 4.
 /// @throws argument_error when length is not a positive multiple of 4.
 inline Sequential<float> series_discriminator(Index channels, Index length) {
-  if (length < 4 || length % 4 != 0) throw argument_error("series_discriminator(): the window length must be a positive multiple of 4, got " + std::to_string(length));
+  if (length < 4 || length % 4 != 0)
+    throw argument_error("series_discriminator(): the window length must be a positive multiple of 4, got " + std::to_string(length));
   Sequential<float> d;
   d.emplace<Conv1d<float>>(ConvOptions(channels, 32, 4).with_stride(2).with_padding(1)).emplace<LeakyReLU<float>>(0.2f);
   d.emplace<Conv1d<float>>(ConvOptions(32, 64, 4).with_stride(2).with_padding(1)).emplace<LeakyReLU<float>>(0.2f);
