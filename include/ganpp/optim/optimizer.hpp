@@ -61,10 +61,7 @@ class Optimizer {
     auto update_chunk = [&](std::ptrdiff_t c) {
       const Chunk& k = chunks_[static_cast<std::size_t>(c)];
       Tensor<Scalar>& value = *params_[k.param].value;
-      update(k.param, value.data() + k.begin, params_[k.param].grad->data() + k.begin, k.begin, k.end - k.begin);
-      // Checked while the range is still in cache: x * 0 is 0 for finite x and NaN for inf or NaN, and a sum
-      // vectorises where a per-element isfinite() does not.
-      return (ConstArrayMap(value.data() + k.begin, k.end - k.begin) * Scalar(0)).sum() == Scalar(0);
+      return update_checked(k.param, value.data() + k.begin, params_[k.param].grad->data() + k.begin, k.begin, k.end - k.begin);
     };
 #ifdef _OPENMP
     if (n > 1 && detail::can_parallelize()) {  // no region otherwise: libgomp would allocate a team per call
@@ -140,6 +137,14 @@ class Optimizer {
 
   /// Updates elements [offset, offset + count) of parameter `index`; `value` and `grad` point at the first of them.
   virtual void update(std::size_t index, Scalar* value, const Scalar* grad, Index offset, Index count) = 0;
+  /// update(), then whether the updated values are all finite. An optimizer may override it to check in the same
+  /// pass as its update.
+  virtual bool update_checked(std::size_t index, Scalar* value, const Scalar* grad, Index offset, Index count) {
+    update(index, value, grad, offset, count);
+    // Checked while the range is still in cache: x * 0 is 0 for finite x and NaN for inf or NaN, and a sum
+    // vectorises where a per-element isfinite() does not.
+    return (ConstArrayMap(value, count) * Scalar(0)).sum() == Scalar(0);
+  }
 
   /// Adds a per-parameter state slot (zeros shaped like each parameter); returns its index.
   std::size_t add_slot(const std::string& name) {
