@@ -176,6 +176,37 @@ TEST_CASE("ganpp-mnist resumes exactly: 12 steps in one run or 5 + 7 give the sa
   CHECK_FALSE(ganpp::Checkpoint::load(scratch.file("five/checkpoint.ganpp")).has("ema.updates"));
 }
 
+TEST_CASE("ganpp-mnist --minutes: stops at the time limit, says how to repeat the run, and --steps repeats it", "[mnist][slow]") {
+  test::TempDir data, scratch;
+  write_synthetic_mnist(data);
+  const std::string common = "--data " + data.path.string() + " --model mlp --batch 16 --samples 20 --threads 1 --epochs 1000 --classifier " +
+                             scratch.file("no-classifier.ganpp") + " ";
+  // 0.0001 minutes (6 ms) is spent after the first step or the few after it, far before 1000 epochs.
+  const Result r = run(common + "--minutes 0.0001 --out " + scratch.file("limited"), scratch);
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  REQUIRE_THAT(r.output, Catch::Contains("time limit: "));
+  const ganpp::Checkpoint ckpt = ganpp::Checkpoint::load(scratch.file("limited/checkpoint.ganpp"));
+  const long steps = std::stol(ckpt.text("trainer.step"));
+  CHECK(steps >= 1);
+  CHECK(steps < 10000);
+  CHECK_THAT(r.output, Catch::Contains("--steps " + std::to_string(steps) + " repeats this run exactly"));
+  CHECK_THAT(read_file(scratch.file("limited/report.html")), Catch::Contains("Stopped by the time limit"));
+  const Result again = run(common + "--steps " + std::to_string(steps) + " --out " + scratch.file("repeated"), scratch);
+  REQUIRE(again.code == 0);
+  CHECK_THAT(again.output, !Catch::Contains("time limit: "));
+  CHECK(read_file(scratch.file("limited/samples.idx3-ubyte")) == read_file(scratch.file("repeated/samples.idx3-ubyte")));
+  // A resumed run whose budget is spent trains no further; a larger --minutes trains on.
+  const Result spent = run(common + "--minutes 0.0001 --out " + scratch.file("limited") + " --resume " + scratch.file("limited/checkpoint.ganpp"), scratch);
+  REQUIRE(spent.code == 0);
+  CHECK(std::stol(ganpp::Checkpoint::load(scratch.file("limited/checkpoint.ganpp")).text("trainer.step")) == steps);
+  const Result more = run(common + "--minutes 0 --steps " + std::to_string(steps + 3) + " --out " + scratch.file("limited") + " --resume " +
+                              scratch.file("limited/checkpoint.ganpp"),
+                          scratch);
+  REQUIRE(more.code == 0);
+  CHECK(std::stol(ganpp::Checkpoint::load(scratch.file("limited/checkpoint.ganpp")).text("trainer.step")) == steps + 3);
+}
+
 TEST_CASE("ganpp-mnist rejects bad command lines and bad folders with one line and a non-zero exit", "[mnist][errors]") {
   test::TempDir data, scratch;
   write_synthetic_mnist(data);
