@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The main job: installs what is missing, builds ganpp-mnist tuned for this CPU, fetches MNIST, trains the
-# evaluation classifier once (about a minute and a half; it scores the run while it trains), trains the default
-# recipe (the conditional DCGAN with an EMA generator, 3 epochs: docs/mnist.md) and writes its pictures and report to
-# out/mnist-cgan. Extra arguments go to ganpp-mnist (for example: bash scripts/mnist.sh --recipe reference, or
+# evaluation classifier once (1.5 to 3.5 minutes by CPU; it scores the run while it trains), trains the default recipe
+# (the conditional DCGAN with an EMA generator, 3 epochs or 9m30s of training: docs/mnist.md) and writes its
+# pictures and report to out/mnist-cgan. Extra arguments go to ganpp-mnist (for example: bash scripts/mnist.sh --recipe reference, or
 # --epochs 10); without any, the 10000 samples are scored at the end (FID, IS, classes: docs/scoring.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."

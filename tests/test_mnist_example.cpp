@@ -207,6 +207,25 @@ TEST_CASE("ganpp-mnist --minutes: stops at the time limit, says how to repeat th
   CHECK(std::stol(ganpp::Checkpoint::load(scratch.file("limited/checkpoint.ganpp")).text("trainer.step")) == steps + 3);
 }
 
+TEST_CASE("ganpp-mnist: the default recipe's time limit goes with its length, not with a length the user gives", "[mnist]") {
+  test::TempDir data, scratch;
+  write_synthetic_mnist(data);
+  const std::string common = "--data " + data.path.string() + " --model mlp --batch 16 --samples 20 --threads 1 --classifier " +
+                             scratch.file("no-classifier.ganpp") + " ";
+  const Result recipe_length = run(common + "--out " + scratch.file("recipe"), scratch);  // 3 epochs of 10 steps
+  INFO(recipe_length.output);
+  REQUIRE(recipe_length.code == 0);
+  CHECK_THAT(recipe_length.output, Catch::Contains("or 9m30s of training, whichever ends first"));
+  CHECK_THAT(read_file(scratch.file("recipe/report.html")), Catch::Contains("9m30s of training"));
+  for (const std::string length : {"--epochs 1", "--steps 4"}) {
+    const Result own_length = run(common + length + " --out " + scratch.file("own"), scratch);
+    INFO(own_length.output);
+    REQUIRE(own_length.code == 0);
+    CHECK_THAT(own_length.output, !Catch::Contains("of training, whichever ends first"));
+    CHECK_THAT(read_file(scratch.file("own/report.html")), !Catch::Contains("9m30s of training"));
+  }
+}
+
 TEST_CASE("ganpp-mnist rejects bad command lines and bad folders with one line and a non-zero exit", "[mnist][errors]") {
   test::TempDir data, scratch;
   write_synthetic_mnist(data);

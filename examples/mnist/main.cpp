@@ -74,11 +74,13 @@ Recipe recipe_named(const std::string& name) {
 void apply_recipe(Options& o) {
   const Recipe r = recipe_named(o.recipe);
   if (o.model.empty()) o.model = r.model;
+  // The time limit belongs to the recipe's length: a run given its own --epochs or --steps trains them in full.
+  const bool own_length = o.epochs != 0 || o.steps >= 0;
+  if (o.minutes < 0) o.minutes = own_length ? 0 : r.minutes;
   if (o.epochs == 0) o.epochs = r.epochs;
   if (o.g_lr == 0) o.g_lr = r.g_lr;
   if (o.d_lr == 0) o.d_lr = r.d_lr;
   if (o.ema < 0) o.ema = r.ema;
-  if (o.minutes < 0) o.minutes = r.minutes;
 }
 
 void add_options(CLI::App& app, Options& o) {
@@ -109,7 +111,7 @@ void add_options(CLI::App& app, Options& o) {
                  "stop after this much training time (evaluations not counted), at the end of a step, even before --epochs ends; 0: no "
                  "limit. How many steps that is depends on the machine: the log says, and --steps N repeats such a run bit for bit")
       ->check(CLI::NonNegativeNumber)
-      ->default_str("recipe's");
+      ->default_str("the recipe's, or none with --epochs or --steps");
   app.add_option("--batch", o.batch, "batch size")->check(examples::integer_at_least(2));
   examples::add_seed_option(app, o.seed, "the initial weights, the shuffling and the latents");
   examples::add_threads_option(app, o.threads);
