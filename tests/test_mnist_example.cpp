@@ -108,8 +108,9 @@ TEST_CASE("ganpp-mnist trains each model and writes every output", "[mnist][slow
       REQUIRE(r.code == 0);
       CHECK_THAT(r.output, Catch::Contains("done: 12 steps"));
       // Without the evaluation classifier the run says so once, with the command that trains it.
-      CHECK_THAT(r.output, Catch::Contains("monitor: no evaluation classifier at " + scratch.file("no-classifier.ganpp") +
-                                           ", so no FID, IS or classes covered during training and no best.ganpp; train it with: ganpp-classifier --data"));
+      CHECK_THAT(r.output,
+                 Catch::Contains("monitor: no evaluation classifier at " + scratch.file("no-classifier.ganpp") +
+                                 ", so no FID, IS or classes covered during training and no best.ganpp; train it with: ganpp-classifier --data"));
       CHECK_FALSE(fs::exists(out + "/best.ganpp"));
       // 8x8 tiles (10x10 for cgan, a row per digit) of 28 pixels with 2 pixels of padding around and between.
       const int side = model == "cgan" ? 10 * 30 + 2 : 8 * 30 + 2;
@@ -160,7 +161,8 @@ TEST_CASE("ganpp-mnist resumes exactly: 12 steps in one run or 5 + 7 give the sa
   CHECK_THAT(r.output, Catch::Contains("resuming at step 5"));
   CHECK(read_file(scratch.file("one/samples.idx3-ubyte")) == read_file(scratch.file("two/samples.idx3-ubyte")));
   CHECK(read_file(scratch.file("one/losses.csv")).size() > 0);
-  const Result mismatch = run(common + "--model mlp --steps 12 --out " + scratch.file("three") + " --resume " + scratch.file("two/checkpoint.ganpp"), scratch);
+  const Result mismatch =
+      run(common + "--model mlp --steps 12 --out " + scratch.file("three") + " --resume " + scratch.file("two/checkpoint.ganpp"), scratch);
   CHECK(mismatch.code == 1);
   CHECK_THAT(mismatch.output, Catch::Contains("model dcgan"));
   // The default recipe keeps an EMA of the generator (it draws the samples compared above) and the checkpoint
@@ -197,7 +199,8 @@ TEST_CASE("ganpp-mnist --minutes: stops at the time limit, says how to repeat th
   CHECK_THAT(again.output, !Catch::Contains("time limit: "));
   CHECK(read_file(scratch.file("limited/samples.idx3-ubyte")) == read_file(scratch.file("repeated/samples.idx3-ubyte")));
   // A resumed run whose budget is spent trains no further; a larger --minutes trains on.
-  const Result spent = run(common + "--minutes 0.0001 --out " + scratch.file("limited") + " --resume " + scratch.file("limited/checkpoint.ganpp"), scratch);
+  const Result spent =
+      run(common + "--minutes 0.0001 --out " + scratch.file("limited") + " --resume " + scratch.file("limited/checkpoint.ganpp"), scratch);
   REQUIRE(spent.code == 0);
   CHECK(std::stol(ganpp::Checkpoint::load(scratch.file("limited/checkpoint.ganpp")).text("trainer.step")) == steps);
   const Result more = run(common + "--minutes 0 --steps " + std::to_string(steps + 3) + " --out " + scratch.file("limited") + " --resume " +
@@ -210,8 +213,8 @@ TEST_CASE("ganpp-mnist --minutes: stops at the time limit, says how to repeat th
 TEST_CASE("ganpp-mnist: the default recipe's time limit goes with its length, not with a length the user gives", "[mnist]") {
   test::TempDir data, scratch;
   write_synthetic_mnist(data);
-  const std::string common = "--data " + data.path.string() + " --model mlp --batch 16 --samples 20 --threads 1 --classifier " +
-                             scratch.file("no-classifier.ganpp") + " ";
+  const std::string common =
+      "--data " + data.path.string() + " --model mlp --batch 16 --samples 20 --threads 1 --classifier " + scratch.file("no-classifier.ganpp") + " ";
   const Result recipe_length = run(common + "--out " + scratch.file("recipe"), scratch);  // 3 epochs of 10 steps
   INFO(recipe_length.output);
   REQUIRE(recipe_length.code == 0);
@@ -251,9 +254,11 @@ TEST_CASE("ganpp-mnist rejects bad command lines and bad folders with one line a
       {d + "--out " + scratch.file("o") + " --resume " + scratch.file("missing.ganpp"), "missing.ganpp", 1},
       {"--early-stop 0", "ganpp-mnist: --early-stop: needs an integer from 1 to 1000000, got '0'", 2},
       {"--eval-every 0", "ganpp-mnist: --eval-every: needs an integer >= 1, got '0'", 2},
-      {d + "--early-stop 2 --eval-samples 0 --out " + scratch.file("o"), "ganpp-mnist: --early-stop needs evaluations: --eval-samples 0 turns them off", 2},
+      {d + "--early-stop 2 --eval-samples 0 --out " + scratch.file("o"),
+       "ganpp-mnist: --early-stop needs evaluations: --eval-samples 0 turns them off", 2},
       {d + "--early-stop 2 --classifier " + scratch.file("none.ganpp") + " --out " + scratch.file("o"),
-       "ganpp-mnist: --early-stop needs the evaluation classifier, and " + scratch.file("none.ganpp") + " is not there; train it with: ganpp-classifier",
+       "ganpp-mnist: --early-stop needs the evaluation classifier, and " + scratch.file("none.ganpp") +
+           " is not there; train it with: ganpp-classifier",
        1},
   };
   for (const Case& c : cases) {
@@ -315,8 +320,8 @@ TEST_CASE("ganpp-mnist --on-divergence: stop ends with one line and writes nothi
   const Result roll = run(common + "--steps 6 --resume " + poisoned + " --out " + scratch.file("roll") + " --on-divergence rollback", scratch);
   INFO(roll.output);
   CHECK(roll.code == 0);
-  CHECK_THAT(roll.output, Catch::Contains("at step 4") && Catch::Contains("rolled back to step 1, skipping the batch") &&
-                              Catch::Contains("done: 6 steps"));
+  CHECK_THAT(roll.output,
+             Catch::Contains("at step 4") && Catch::Contains("rolled back to step 1, skipping the batch") && Catch::Contains("done: 6 steps"));
   const ganpp::Checkpoint after = ganpp::Checkpoint::load(scratch.file("roll/checkpoint.ganpp"));
   CHECK(after.text("trainer.step") == "6");
   CHECK(after.tensor<float>("generator.0.weight").all_finite());
@@ -372,13 +377,13 @@ TEST_CASE("ganpp-mnist --early-stop: stops when the FID stalls, keeps the best s
   CHECK(ganpp::Checkpoint::load(out + "/checkpoint.ganpp").text("trainer.step") == std::to_string(last_step));
   check_png(out + "/grid-best.png", 8 * 30 + 2, 8 * 30 + 2);
   const std::string report = read_file(out + "/report.html");
-  CHECK_THAT(report, Catch::Contains("MNIST FID") && Catch::Contains("Best so far") && Catch::Contains("Stopped early") &&
-                         Catch::Contains("time per epoch"));
+  CHECK_THAT(report,
+             Catch::Contains("MNIST FID") && Catch::Contains("Best so far") && Catch::Contains("Stopped early") && Catch::Contains("time per epoch"));
 
   // The samples written are the best state's.
-  const Result again = run(common + "--steps " + std::to_string(best_step) + " --eval-samples 0 --resume " + out + "/best.ganpp --out " +
-                               scratch.file("from-best"),
-                           scratch);
+  const Result again =
+      run(common + "--steps " + std::to_string(best_step) + " --eval-samples 0 --resume " + out + "/best.ganpp --out " + scratch.file("from-best"),
+          scratch);
   INFO(again.output);
   REQUIRE(again.code == 0);
   CHECK_THAT(again.output, Catch::Contains("resuming at step " + std::to_string(best_step)));

@@ -65,7 +65,7 @@ struct Recipe {
 /// reference: the PyTorch C++ frontend's DCGAN example (Adam 2e-4, betas (0.5, 0.999), no averaging), the recipe
 /// ganpp's speed and quality comparisons use. default: the measured best within the README's 10-minute budget on 2
 /// cores (docs/mnist.md, "The default recipe"). Its 9.5-minute budget keeps that promise on slower CPUs: 3 epochs take
-/// about 6 minutes on a 2-core AVX-512 machine but 17 on a 2-core AVX2 one, which then stops after about 1.7 epochs.
+/// about 6 minutes on a 2-core AVX-512 machine but 17 on a 2-core AVX2 one, which then stops after about 1.6 epochs.
 Recipe recipe_named(const std::string& name) {
   if (name == "reference") return {"dcgan", 2, 2e-4, 2e-4, 0.0, 0.0};
   return {"cgan", 3, 2e-4, 2e-4, 0.999, 9.5};
@@ -205,8 +205,9 @@ class Run {
     if (root_)
       std::printf("ganpp-mnist: model %s, recipe %s, %lld steps (%lld per epoch, batch %ld)%s, %s%d threads, seed %llu%s\n", o_.model.c_str(),
                   recipe_text().c_str(), static_cast<long long>(total_), static_cast<long long>(per_epoch), o_.batch,
-                  o_.minutes > 0 ? (" or " + format_duration(o_.minutes * 60) + " of training, whichever ends first").c_str() : "", ranks.c_str(), o_.threads,
-                  static_cast<unsigned long long>(o_.seed), first_step_ ? (", resuming at step " + std::to_string(first_step_)).c_str() : "");
+                  o_.minutes > 0 ? (" or " + format_duration(o_.minutes * 60) + " of training, whichever ends first").c_str() : "", ranks.c_str(),
+                  o_.threads, static_cast<unsigned long long>(o_.seed),
+                  first_step_ ? (", resuming at step " + std::to_string(first_step_)).c_str() : "");
     if (root_) start_monitor();
     std::fflush(stdout);
     // Under mpirun, Ctrl-C ends every rank at once (the ranks could not agree on where to stop); the last checkpoint stays.
@@ -240,10 +241,11 @@ class Run {
     if (root_) progress_.break_line();
     if (interrupted) std::printf("interrupted at step %lld: saving the checkpoint and outputs\n", static_cast<long long>(trainer_.steps()));
     if (out_of_time_ && root_)
-      std::printf("time limit: %s of training reached at step %lld of %lld (--minutes %g); --steps %lld repeats this run exactly, "
-                  "--resume with a larger --minutes trains on\n",
-                  format_duration(seconds_).c_str(), static_cast<long long>(trainer_.steps()), static_cast<long long>(total_), o_.minutes,
-                  static_cast<long long>(trainer_.steps()));
+      std::printf(
+          "time limit: %s of training reached at step %lld of %lld (--minutes %g); --steps %lld repeats this run exactly, "
+          "--resume with a larger --minutes trains on\n",
+          format_duration(seconds_).c_str(), static_cast<long long>(trainer_.steps()), static_cast<long long>(total_), o_.minutes,
+          static_cast<long long>(trainer_.steps()));
     if (!stopped_ && trainer_.steps() == per_epoch * (epoch_ + 1) && !loader_.next(batch, labels)) end_epoch();  // the last epoch ended exactly here
     finish();
     return interrupted ? 130 : 0;
