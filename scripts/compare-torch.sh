@@ -8,19 +8,22 @@
 # Prints the median over rounds of each one's median ms per training iteration and the ratios to libtorch, then
 # ganpp's GEMM ceilings (ganpp-bench --peak, default build). Raw JSON lines go to out/compare-torch.jsonl.
 # Python is Debian's /usr/bin/python3 (the one python3-torch installs into), whatever python3 is first on PATH.
-# Usage: bash scripts/compare-torch.sh [--rounds 3] [--iters 50] [--threads "1 2"] [--python] [--data DIR]
+# --models "pix2pix cyclegan" times the translation iterations instead (batch 16, one random batch: see ganpp-bench;
+# srgan works too; the Python peer has only mlp and dcgan).
+# Usage: bash scripts/compare-torch.sh [--rounds 3] [--iters 50] [--threads "1 2"] [--models "mlp dcgan"] [--python] [--data DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-rounds=3 iters=50 threads="1 2" python=0 data=data/mnist
+rounds=3 iters=50 threads="1 2" models="mlp dcgan" python=0 data=data/mnist
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds=$2; shift 2 ;;
     --iters) iters=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
+    --models) models=$2; shift 2 ;;
     --python) python=1; shift ;;
     --data) data=$2; shift 2 ;;
-    *) echo "compare-torch.sh: unknown option '$1' (options: --rounds N --iters N --threads \"1 2\" --python --data DIR)" >&2; exit 2 ;;
+    *) echo "compare-torch.sh: unknown option '$1' (options: --rounds N --iters N --threads \"1 2\" --models \"mlp dcgan\" --python --data DIR)" >&2; exit 2 ;;
   esac
 done
 
@@ -44,19 +47,20 @@ results=out/compare-torch.jsonl
 : >"$results"
 for r in $(seq "$rounds"); do
   for t in $threads; do
-    for m in mlp dcgan; do
+    for m in $models; do
       echo "round $r/$rounds: $m, $t thread(s)" >&2
       build-default/examples/ganpp-bench --model "$m" --threads "$t" --iters "$iters" --data "$data" --json >>"$results"
       build-baseline/examples/ganpp-bench --model "$m" --threads "$t" --iters "$iters" --data "$data" --json |
         sed -E 's/"impl": ?"ganpp"/"impl": "ganpp-baseline"/' >>"$results"
       build-torch/torch-bench --model "$m" --threads "$t" --iters "$iters" --data "$data" >>"$results"
-      if [ "$python" = 1 ]; then
+      if [ "$python" = 1 ] && { [ "$m" = mlp ] || [ "$m" = dcgan ]; }; then
         /usr/bin/python3 examples/bench/torch/torch_bench.py --model "$m" --threads "$t" --iters "$iters" --data "$data" >>"$results"
       fi
     done
   done
 done
 for t in $threads; do
+  [ "$models" = "mlp dcgan" ] || break  # the ceilings are listed for the reference models and srgan only
   build-default/examples/ganpp-bench --threads "$t" --iters "$iters" --peak --json | sed -E 's/"impl": ?"ganpp"/"impl": "ganpp-peak"/' >>"$results"
 done
 

@@ -5,12 +5,14 @@
 #include <ganpp/ganpp.hpp>
 #include <ganpp/sr_trainer.hpp>
 #include <ganpp/superres.hpp>
+#include <ganpp/translation.hpp>
 #include <ganpp/stylegan_trainer.hpp>
 
 #include "common/cli.hpp"
 #include "common/json.hpp"
 #include "mnist/mnist_models.hpp"
 #include "stylegan/stylegan_model.hpp"
+#include "translation/translation_models.hpp"
 
 #include <sys/resource.h>
 
@@ -261,9 +263,33 @@ Result run_stylegan(const ganpp::ImageDataset* mnist, Index batch, int threads, 
   });
 }
 
+/// One translation iteration: ganpp-pix2pix's or ganpp-cyclegan's models and trainer step at their defaults (ngf 32,
+/// CycleGAN 6 blocks; Adam 2e-4, betas 0.5, 0.999), on one random batch of 32x32 edge maps (binary, about a fifth
+/// set) and items in [-1, 1]: the data's values do not change the work. torch-bench --model pix2pix | cyclegan is its
+/// libtorch peer. The GFLOP/s column is 0: the iteration's products are not listed.
+Result run_translation(const std::string& model, Index batch, int threads, long iters, long warmup) {
+  ganpp::set_num_threads(threads);
+  const auto kind = model == "pix2pix" ? translation_app::Kind::pix2pix : translation_app::Kind::cyclegan;
+  translation_app::Models m = translation_app::build_models(kind, {});
+  const ganpp::AdamOptions adam{2e-4, 0.5, 0.999};
+  ganpp::Adam<float> g_opt(m.g->parameters(), adam), d_opt(m.d->parameters(), adam);
+  ganpp::Tensor<float> edges(ganpp::Shape{batch, 1, 32, 32}), items(ganpp::Shape{batch, 1, 32, 32});
+  ganpp::Rng rng(1);
+  rng.fill_uniform(edges, 0, 1);
+  for (float& v : edges) v = v > 0.8f ? 1.0f : -1.0f;
+  rng.fill_uniform(items, -1, 1);
+  if (kind == translation_app::Kind::pix2pix) {
+    ganpp::Pix2PixTrainer<float> trainer(*m.g, *m.d, g_opt, d_opt);
+    return time_iterations(model, threads, batch, iters, warmup, 0.0, [&] { trainer.step(edges, items); });
+  }
+  ganpp::Adam<float> g_back_opt(m.g_back->parameters(), adam), d_back_opt(m.d_back->parameters(), adam);
+  ganpp::CycleGanTrainer<float> trainer(*m.g, *m.g_back, *m.d_back, *m.d, g_opt, g_back_opt, d_back_opt, d_opt);
+  return time_iterations(model, threads, batch, iters, warmup, 0.0, [&] { trainer.step(edges, items); });
+}
+
 struct Options {
   std::string model = "all", data;
-  Index batch = 0;  // 0: 64 for mlp and dcgan, 16 for srgan
+  Index batch = 0;  // 0: 16 for srgan, pix2pix and cyclegan, else 64
   std::vector<int> threads{ganpp::num_threads()};
   long iters = 50, warmup = 5;
   bool json = false, peak = false;
@@ -307,7 +333,8 @@ void print_result(const Options& o, const Result& r) {
 }
 
 int bench(const Options& o) {
-  if (o.peak && o.model == "stylegan") throw examples::UsageError("--peak does not apply to --model stylegan (its products are not listed)");
+  if (o.peak && (o.model == "stylegan" || o.model == "pix2pix" || o.model == "cyclegan"))
+    throw examples::UsageError("--peak does not apply to --model " + o.model + " (its products are not listed)");
   std::unique_ptr<ganpp::ImageDataset> train_set;
   if (!o.data.empty()) {
     train_set = std::make_unique<ganpp::ImageDataset>(ganpp::load_mnist(o.data, true));
@@ -318,12 +345,14 @@ int bench(const Options& o) {
   if (!o.json) print_header(o);
   for (int t : o.threads)
     for (const auto& m : models) {
-      const Index batch = o.batch > 0 ? o.batch : m == "srgan" ? 16 : 64;
+      const Index batch = o.batch > 0 ? o.batch : (m == "srgan" || m == "pix2pix" || m == "cyclegan") ? 16 : 64;
       if (m == "srgan") {
         SrganStep it;
         print_result(o, run(m, it, train_set.get(), batch, t, o.iters, o.warmup, o.peak));
       } else if (m == "stylegan") {
         print_result(o, run_stylegan(train_set.get(), batch, t, o.iters, o.warmup));
+      } else if (m == "pix2pix" || m == "cyclegan") {
+        print_result(o, run_translation(m, batch, t, o.iters, o.warmup));
       } else if (m == "mlp") {
         GanStep it(mnist::mlp_generator<float>(), mnist::mlp_discriminator<float>());
         print_result(o, run(m, it, train_set.get(), batch, t, o.iters, o.warmup, o.peak));
@@ -346,10 +375,11 @@ int main(int argc, char** argv) {
                     "over the median time) and peak RSS.");
   app.add_option("--model", o.model,
                  "mlp | dcgan | srgan (ganpp-sr's MNIST SRGAN iteration: content + adversarial) | stylegan (ganpp-stylegan's model "
-                 "and StyleGanTrainer step, on 32x32) | all (mlp, dcgan, srgan)")
-      ->check(CLI::IsMember({"mlp", "dcgan", "srgan", "stylegan", "all"}));
+                 "and StyleGanTrainer step, on 32x32) | pix2pix | cyclegan (ganpp-pix2pix's and ganpp-cyclegan's models and trainer "
+                 "step, on 32x32) | all (mlp, dcgan, srgan)")
+      ->check(CLI::IsMember({"mlp", "dcgan", "srgan", "stylegan", "pix2pix", "cyclegan", "all"}));
   app.add_option("--data", o.data, "MNIST folder to gather the real batches from (default: one random batch)");
-  app.add_option("--batch", o.batch, "batch size (default 64; 16 for srgan, SRGAN's)")->check(examples::integer_at_least(1))->default_str("64 | 16");
+  app.add_option("--batch", o.batch, "batch size (default 64; 16 for srgan, pix2pix and cyclegan)")->check(examples::integer_at_least(1))->default_str("64 | 16");
   app.add_option("--threads", o.threads, "thread counts to time, comma-separated (default: the machine's cores)")
       ->delimiter(',')
       ->check(examples::integer_at_least(1, 1024))

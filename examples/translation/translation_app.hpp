@@ -10,8 +10,6 @@
 #include <ganpp/data/idx.hpp>
 #include <ganpp/ganpp.hpp>
 #include <ganpp/io/png.hpp>
-#include <ganpp/models/patch_discriminator.hpp>
-#include <ganpp/models/translation_generators.hpp>
 #include <ganpp/translation.hpp>
 
 #define STB_IMAGE_STATIC
@@ -38,6 +36,7 @@
 #include "common/pixels.hpp"
 #include "common/progress.hpp"
 #include "common/report.hpp"
+#include "translation/translation_models.hpp"
 
 #include <chrono>
 #include <filesystem>
@@ -52,8 +51,6 @@ using ganpp::Index;
 using ganpp::Shape;
 using ganpp::Tensor;
 
-enum class Kind { pix2pix, cyclegan };
-
 struct Options {
   std::string data, out, resume, translate, checkpoint;
   long epochs = 4, batch = 16, limit = 0, ngf = 32, blocks = 6;
@@ -63,37 +60,7 @@ struct Options {
   int threads = 1;
 };
 
-// The models of one run, built from the options saved in its checkpoint.
-struct Models {
-  std::unique_ptr<ganpp::ImageGenerator<float>> g, g_back;
-  std::unique_ptr<ganpp::Discriminator<float>> d, d_back;
-};
-
-inline Models build(Kind kind, const Options& o) {
-  Models m;
-  const Shape img{1, 32, 32};
-  if (kind == Kind::pix2pix) {
-    m.g = std::make_unique<ganpp::ImageGenerator<float>>(
-        ganpp::UnetGenerator(1, 1).with_base_channels(o.ngf).with_dropout(ganpp::DropoutMode::always, o.seed + 100).build<float>(), img);
-    if (!o.l1_only)
-      m.d = std::make_unique<ganpp::Discriminator<float>>(ganpp::PatchDiscriminator(2).with_base_channels(o.ngf).with_layers(2).build<float>(),
-                                                          Shape{2, 32, 32}, 0, ganpp::LogitShape::map);
-  } else {
-    for (auto* g : {&m.g, &m.g_back})
-      *g = std::make_unique<ganpp::ImageGenerator<float>>(ganpp::ResnetGenerator(1, 1).with_base_channels(o.ngf).with_blocks(o.blocks).build<float>(),
-                                                          img);
-    for (auto* d : {&m.d, &m.d_back})
-      *d = std::make_unique<ganpp::Discriminator<float>>(
-          ganpp::PatchDiscriminator(1).with_base_channels(o.ngf).with_layers(2).with_norm(ganpp::PatchNorm::instance).build<float>(), img, 0,
-          ganpp::LogitShape::map);
-  }
-  std::uint64_t seed = o.seed * 16 + 1;
-  for (auto* g : {m.g.get(), m.g_back.get()})
-    if (g) g->reset_parameters(ganpp::Init::dcgan, seed++);
-  for (auto* d : {m.d.get(), m.d_back.get()})
-    if (d) d->reset_parameters(ganpp::Init::dcgan, seed++);
-  return m;
-}
+inline Models build(Kind kind, const Options& o) { return build_models(kind, {o.ngf, o.blocks, o.l1_only, o.seed}); }
 
 // Images [first, first + n) of `ds` (32x32 bytes) at positions `order` into a (n, 1, 32, 32) batch in [-1, 1].
 inline void gather(const ganpp::ImageDataset& ds, const std::vector<Index>& order, Index first, Index n, Tensor<float>& out) {

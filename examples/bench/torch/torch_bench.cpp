@@ -3,7 +3,8 @@
 // one D step (real batch, detached fake batch) then one G step (the same fake batch re-scored by the updated D),
 // Adam lr 2e-4 betas (0.5, 0.999), BCE-with-logits, z ~ N(0, 1)^100, real batches gathered from a fresh permutation
 // of MNIST's training images scaled to [-1, 1] (--data DIR), or of a random set of the same size without it.
-// --model srgan: ganpp-sr's MNIST SRGAN iteration instead (see run_srgan()).
+// --model srgan: ganpp-sr's MNIST SRGAN iteration instead (see run_srgan()); --model pix2pix | cyclegan:
+// ganpp-pix2pix's and ganpp-cyclegan's (see run_translation()).
 // Prints one JSON line per model with ganpp-bench's keys, so scripts/compare-torch.sh can put them side by side.
 #include "common/cli.hpp"
 #include "torch_models.hpp"
@@ -98,6 +99,82 @@ void run_srgan(const torch::Tensor& images, int threads, long batch, long iters,
   report("srgan", ms, threads, batch, iters);
 }
 
+// ganpp-bench --model pix2pix | cyclegan's iteration, on one random batch of 16 binary edge maps and items in [-1, 1]
+// (as ganpp-bench). pix2pix: G(x); D's step on (x, y) and the detached (x, G(x)), BCE over the 6x6 logits; G's step on
+// BCE(D(x, G(x)), 1) + 100 L1. CycleGAN: G's step (both generators) on the least-squares adversarial terms through
+// the discriminators (their parameters not accumulating gradients), 10 x the cycle L1 losses and 5 x the identity
+// ones; then each discriminator's step on real and detached generated images (ganpp draws the latter from pools of
+// 50 earlier images: a copy of 16 images, left out here). Adam 2e-4, betas (0.5, 0.999), one per network.
+void run_translation(const std::string& model, int threads, long batch, long iters, long warmup) {
+  torch::manual_seed(0);
+  const auto edges = (torch::rand({batch, 1, 32, 32}) > 0.8).to(torch::kFloat32).mul_(2).sub_(1);
+  const auto items = torch::rand({batch, 1, 32, 32}) * 2 - 1;
+  const auto adam = torch::optim::AdamOptions(2e-4).betas({0.5, 0.999});
+  std::vector<double> ms;
+  auto time = [&](auto&& step) {
+    for (long i = 0; i < warmup + iters; ++i) {
+      const auto t0 = std::chrono::steady_clock::now();
+      step();
+      const double dt = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      if (i >= warmup) ms.push_back(dt);
+    }
+  };
+  if (model == "pix2pix") {
+    Sequential g = unet_generator(32), d = patch_discriminator(2, 32, false);
+    torch::optim::Adam g_opt(g->parameters(), adam), d_opt(d->parameters(), adam);
+    time([&] {
+      const auto fake = g->forward(edges);
+      d_opt.zero_grad();
+      const auto d_real = d->forward(torch::cat({edges, items}, 1));
+      const auto d_fake = d->forward(torch::cat({edges, fake.detach()}, 1));
+      const auto d_loss = torch::binary_cross_entropy_with_logits(d_real, torch::ones_like(d_real)) +
+                          torch::binary_cross_entropy_with_logits(d_fake, torch::zeros_like(d_fake));
+      d_loss.backward();
+      d_opt.step();
+      g_opt.zero_grad();
+      for (auto& p : d->parameters()) p.set_requires_grad(false);
+      const auto scored = d->forward(torch::cat({edges, fake}, 1));
+      const auto g_loss = torch::binary_cross_entropy_with_logits(scored, torch::ones_like(scored)) + 100.0 * torch::l1_loss(fake, items);
+      g_loss.backward();
+      for (auto& p : d->parameters()) p.set_requires_grad(true);
+      g_opt.step();
+    });
+  } else {
+    Sequential g_ab = resnet_generator(32, 6), g_ba = resnet_generator(32, 6);
+    Sequential d_a = patch_discriminator(1, 32, true), d_b = patch_discriminator(1, 32, true);
+    torch::optim::Adam g_ab_opt(g_ab->parameters(), adam), g_ba_opt(g_ba->parameters(), adam);
+    torch::optim::Adam d_a_opt(d_a->parameters(), adam), d_b_opt(d_b->parameters(), adam);
+    const auto& a = edges;
+    const auto& b = items;
+    auto set_grad = [](Sequential& net, bool on) {
+      for (auto& p : net->parameters()) p.set_requires_grad(on);
+    };
+    auto lsgan = [](const torch::Tensor& logits, double target) { return torch::mse_loss(logits, torch::full_like(logits, target)); };
+    time([&] {
+      g_ab_opt.zero_grad();
+      g_ba_opt.zero_grad();
+      set_grad(d_a, false);
+      set_grad(d_b, false);
+      const auto fake_b = g_ab->forward(a), fake_a = g_ba->forward(b);
+      const auto cycle = torch::l1_loss(g_ba->forward(fake_b), a) + torch::l1_loss(g_ab->forward(fake_a), b);
+      const auto identity = torch::l1_loss(g_ab->forward(b), b) + torch::l1_loss(g_ba->forward(a), a);
+      const auto g_loss = lsgan(d_b->forward(fake_b), 1) + lsgan(d_a->forward(fake_a), 1) + 10.0 * cycle + 5.0 * identity;
+      g_loss.backward();
+      g_ab_opt.step();
+      g_ba_opt.step();
+      set_grad(d_a, true);
+      set_grad(d_b, true);
+      d_b_opt.zero_grad();
+      (lsgan(d_b->forward(b), 1) + lsgan(d_b->forward(fake_b.detach()), 0)).backward();
+      d_b_opt.step();
+      d_a_opt.zero_grad();
+      (lsgan(d_a->forward(a), 1) + lsgan(d_a->forward(fake_a.detach()), 0)).backward();
+      d_a_opt.step();
+    });
+  }
+  report(model, ms, threads, batch, iters);
+}
+
 void run(const std::string& model, const std::string& data_dir, int threads, long batch, long iters, long warmup) {
   torch::manual_seed(0);
   const bool mlp = model == "mlp";
@@ -146,18 +223,18 @@ void report(const std::string& model, std::vector<double>& ms, int threads, long
 int main(int argc, char** argv) {
   std::string model, data_dir;  // no --model: both reference models, as ganpp-bench's default times
   int threads = 2;
-  long iters = 50, warmup = 10, batch = 0;  // 0: 64, or 16 for srgan
+  long iters = 50, warmup = 10, batch = 0;  // 0: 64, or 16 for srgan, pix2pix and cyclegan
   examples::App app("torch-bench",
                     "The libtorch peer of ganpp-bench: times the same training iterations with the same recipe and prints one JSON\n"
                     "line per model with ganpp-bench's keys.");
-  app.add_option("--model", model, "mlp | dcgan | srgan | all (mlp, dcgan, srgan)")
-      ->check(CLI::IsMember({"mlp", "dcgan", "srgan", "all"}))
+  app.add_option("--model", model, "mlp | dcgan | srgan | pix2pix | cyclegan | all (mlp, dcgan, srgan)")
+      ->check(CLI::IsMember({"mlp", "dcgan", "srgan", "pix2pix", "cyclegan", "all"}))
       ->default_str("mlp and dcgan");
   app.add_option("--data", data_dir, "MNIST folder to gather the real batches from (default: a random set)");
   app.add_option("--threads", threads, "intra-op and inter-op threads")->check(examples::integer_at_least(1, 1024));
   app.add_option("--iters", iters, "timed iterations")->check(examples::integer_at_least(1));
   app.add_option("--warmup", warmup, "untimed iterations first")->check(examples::integer_at_least(1));
-  app.add_option("--batch", batch, "batch size (default 64; 16 for srgan)")->check(examples::integer_at_least(1))->default_str("64 | 16");
+  app.add_option("--batch", batch, "batch size (default 64; 16 for srgan, pix2pix and cyclegan)")->check(examples::integer_at_least(1))->default_str("64 | 16");
   return examples::run_cli(app, argc, argv, [&] {
     std::vector<std::string> models{model};
     if (model.empty()) models = {"mlp", "dcgan"};
@@ -173,6 +250,10 @@ int main(int argc, char** argv) {
     torch::set_num_threads(threads);
     torch::set_num_interop_threads(threads);
     for (const auto& m : models) {
+      if (m == "pix2pix" || m == "cyclegan") {
+        run_translation(m, threads, batch > 0 ? batch : 16, iters, warmup);
+        continue;
+      }
       if (m != "srgan") {
         run(m, data_dir, threads, batch > 0 ? batch : 64, iters, warmup);
         continue;
