@@ -4,9 +4,9 @@
 #include <ganpp/data/mnist.hpp>
 #include <ganpp/ganpp.hpp>
 #include <ganpp/sr_trainer.hpp>
+#include <ganpp/stylegan_trainer.hpp>
 #include <ganpp/superres.hpp>
 #include <ganpp/translation.hpp>
-#include <ganpp/stylegan_trainer.hpp>
 
 #include "common/cli.hpp"
 #include "common/json.hpp"
@@ -379,7 +379,9 @@ int main(int argc, char** argv) {
                  "step, on 32x32) | all (mlp, dcgan, srgan)")
       ->check(CLI::IsMember({"mlp", "dcgan", "srgan", "stylegan", "pix2pix", "cyclegan", "all"}));
   app.add_option("--data", o.data, "MNIST folder to gather the real batches from (default: one random batch)");
-  app.add_option("--batch", o.batch, "batch size (default 64; 16 for srgan, pix2pix and cyclegan)")->check(examples::integer_at_least(1))->default_str("64 | 16");
+  app.add_option("--batch", o.batch, "batch size (default 64; 16 for srgan, pix2pix and cyclegan)")
+      ->check(examples::integer_at_least(1))
+      ->default_str("64 | 16");
   app.add_option("--threads", o.threads, "thread counts to time, comma-separated (default: the machine's cores)")
       ->delimiter(',')
       ->check(examples::integer_at_least(1, 1024))

@@ -23,9 +23,9 @@ struct Models {
 
 /// The sizes that define the models; the rest is fixed by the papers' designs scaled to 32x32.
 struct ModelSizes {
-  long ngf = 32;     ///< filters of each network's first layer
-  long blocks = 6;   ///< CycleGAN: residual blocks of the ResNet generators
-  bool l1_only = false;  ///< pix2pix: no discriminator (the L1-only baseline)
+  long ngf = 32;           ///< filters of each network's first layer
+  long blocks = 6;         ///< CycleGAN: residual blocks of the ResNet generators
+  bool l1_only = false;    ///< pix2pix: no discriminator (the L1-only baseline)
   std::uint64_t seed = 0;  ///< seeds the weights and the U-Net's dropout
 };
 

@@ -234,7 +234,9 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads, "intra-op and inter-op threads")->check(examples::integer_at_least(1, 1024));
   app.add_option("--iters", iters, "timed iterations")->check(examples::integer_at_least(1));
   app.add_option("--warmup", warmup, "untimed iterations first")->check(examples::integer_at_least(1));
-  app.add_option("--batch", batch, "batch size (default 64; 16 for srgan, pix2pix and cyclegan)")->check(examples::integer_at_least(1))->default_str("64 | 16");
+  app.add_option("--batch", batch, "batch size (default 64; 16 for srgan, pix2pix and cyclegan)")
+      ->check(examples::integer_at_least(1))
+      ->default_str("64 | 16");
   return examples::run_cli(app, argc, argv, [&] {
     std::vector<std::string> models{model};
     if (model.empty()) models = {"mlp", "dcgan"};
