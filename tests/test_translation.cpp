@@ -41,8 +41,9 @@ Tensor<float> negated(const Tensor<float>& x) {
 }
 
 ImageGenerator<float> tiny_unet(std::uint64_t seed) {
-  ImageGenerator<float> g(UnetGenerator(1, 1).with_base_channels(8).with_downs(3).with_dropout_levels(1).with_dropout(DropoutMode::always, seed).build<float>(),
-                          Shape{1, 8, 8});
+  ImageGenerator<float> g(
+      UnetGenerator(1, 1).with_base_channels(8).with_downs(3).with_dropout_levels(1).with_dropout(DropoutMode::always, seed).build<float>(),
+      Shape{1, 8, 8});
   g.reset_parameters(Init::dcgan, seed);
   return g;
 }
@@ -54,8 +55,9 @@ ImageGenerator<float> tiny_resnet(std::uint64_t seed) {
 // The cycle test's generators: a U-Net with InstanceNorm and no dropout. (ResnetGenerator at 8x8 squeezes the image
 // through 2x2 and needs far more steps to reconstruct it.)
 ImageGenerator<float> tiny_unet_instance(std::uint64_t seed) {
-  ImageGenerator<float> g(UnetGenerator(1, 1).with_base_channels(8).with_downs(3).with_dropout_levels(0).with_norm(GeneratorNorm::instance).build<float>(),
-                          Shape{1, 8, 8});
+  ImageGenerator<float> g(
+      UnetGenerator(1, 1).with_base_channels(8).with_downs(3).with_dropout_levels(0).with_norm(GeneratorNorm::instance).build<float>(),
+      Shape{1, 8, 8});
   g.reset_parameters(Init::dcgan, seed);
   return g;
 }
@@ -75,6 +77,27 @@ void leaf_names(const Layer<float>& l, std::vector<std::string>& out) {
     out.push_back(l.name());
   }
 }
+
+// An identity layer that counts its forward passes, to see how often a trainer runs a network.
+class CountForwards : public Layer<float> {
+ public:
+  explicit CountForwards(int* count) : count_(count) {}
+  std::string name() const override { return "CountForwards"; }
+  Shape output_shape(const Shape& in) const override { return in; }
+  const Tensor<float>& forward(const Tensor<float>& x) override {
+    ++*count_;
+    out_.assign(x);
+    return out_;
+  }
+  const Tensor<float>& backward(const Tensor<float>& dy) override {
+    grad_.assign(dy);
+    return grad_;
+  }
+
+ private:
+  int* count_;
+  Tensor<float> out_, grad_;
+};
 
 }  // namespace
 
@@ -111,7 +134,8 @@ TEST_CASE("UnetGenerator and ResnetGenerator: gradients match central difference
     test::require_gradients_match(g, Shape{2, 2, 4, 4}, 1e-5);
   }
   SECTION("U-Net, InstanceNorm") {
-    Sequential<double> g = UnetGenerator(1, 1).with_base_channels(2).with_downs(3).with_dropout_levels(0).with_norm(GeneratorNorm::instance).build<double>();
+    Sequential<double> g =
+        UnetGenerator(1, 1).with_base_channels(2).with_downs(3).with_dropout_levels(0).with_norm(GeneratorNorm::instance).build<double>();
     test::require_gradients_match(g, Shape{2, 1, 8, 8}, 1e-5);
   }
   SECTION("ResNet, InstanceNorm and reflection padding") {
@@ -147,8 +171,8 @@ TEST_CASE("ResnetGenerator: CycleGAN's c7s1, two downsamplings, residual blocks,
 
 TEST_CASE("Discriminator accepts a logit map when asked for one, and names the shape otherwise", "[model][translation]") {
   auto patch = [] { return PatchDiscriminator(2).with_base_channels(4).with_layers(1).build<float>(); };
-  CHECK_THROWS_WITH(Discriminator<float>(patch(), Shape{2, 8, 8}), Catch::Contains("one logit per sample") && Catch::Contains("(1, 2, 2)") &&
-                                                                        Catch::Contains("LogitShape::map"));
+  CHECK_THROWS_WITH(Discriminator<float>(patch(), Shape{2, 8, 8}),
+                    Catch::Contains("one logit per sample") && Catch::Contains("(1, 2, 2)") && Catch::Contains("LogitShape::map"));
   Discriminator<float> d(patch(), Shape{2, 8, 8}, 0, LogitShape::map);
   CHECK(d.output_shape() == Shape{1, 2, 2});
   CHECK(d.logit_shape() == LogitShape::map);
@@ -209,8 +233,8 @@ TEST_CASE("Pix2PixTrainer learns colour inversion of 8x8 images in seconds", "[t
   g.eval();
   const double after = mean_abs_diff(g.forward(test_x), test_y);
   const double identity = mean_abs_diff(test_x, test_y);
-  INFO("L1 to the inverted images: identity " << identity << ", before " << before << ", after " << after << "; last d_loss " << s.d_loss
-                                              << " g_adv " << s.g_adversarial);
+  INFO("L1 to the inverted images: identity " << identity << ", before " << before << ", after " << after << "; last d_loss " << s.d_loss << " g_adv "
+                                              << s.g_adversarial);
   CHECK(after < 0.25 * identity);
   CHECK(after < 0.5 * before);
   CHECK(s.d_loss > 0);
@@ -265,8 +289,8 @@ TEST_CASE("CycleGanTrainer learns an unpaired mapping between dark and inverted 
   const double inversion = mean_abs_diff(to_b, negated(test_a));
   INFO("G_AB(a): mean " << mean_b << ", share > 0 " << bright << "; cycle L1 " << cycle << "; L1 to -a " << inversion << " (identity "
                         << mean_abs_diff(test_a, negated(test_a)) << "); cycle term " << first.reconstruction << " -> " << s.reconstruction);
-  CHECK(bright > 0.9);               // the outputs are B-like (A images are all <= 0)
-  CHECK(cycle < 0.1);                // and G_BA brings them back
+  CHECK(bright > 0.9);  // the outputs are B-like (A images are all <= 0)
+  CHECK(cycle < 0.1);   // and G_BA brings them back
   CHECK(s.reconstruction < 0.3 * first.reconstruction);
   CHECK(trainer.pool_a().stored() == 16);
 }
@@ -318,6 +342,36 @@ struct CycleRun {
 
 }  // namespace
 
+TEST_CASE("CycleGanTrainer runs each generator forward three times a step, twice without the identity term", "[translation][trainer]") {
+  // As PyTorch's autograd does. An earlier step ran G_BA a fourth time on b before its backward, because G_BA had
+  // run on other images since making fake_a: a wasted forward, and with dropout a mask other than fake_a's.
+  for (const double identity : {0.5, 0.0}) {
+    int runs_ab = 0, runs_ba = 0;
+    auto counted = [](int* count, std::uint64_t seed) {
+      Sequential<float> net =
+          UnetGenerator(1, 1).with_base_channels(4).with_downs(2).with_dropout_levels(0).with_norm(GeneratorNorm::instance).build<float>();
+      net.emplace<CountForwards>(count);
+      ImageGenerator<float> g(std::move(net), Shape{1, 8, 8});
+      g.reset_parameters(Init::dcgan, seed);
+      return g;
+    };
+    ImageGenerator<float> g_ab = counted(&runs_ab, 1), g_ba = counted(&runs_ba, 2);
+    Discriminator<float> d_a = tiny_patch_d(1, 3), d_b = tiny_patch_d(1, 4);
+    Adam<float> o1(g_ab.parameters(), adam()), o2(g_ba.parameters(), adam()), o3(d_a.parameters(), adam()), o4(d_b.parameters(), adam());
+    CycleGanOptions opt;
+    opt.lambda_identity = identity;
+    CycleGanTrainer<float> trainer(g_ab, g_ba, d_a, d_b, o1, o2, o3, o4, opt);
+    Rng rng(7);
+    Tensor<float> a, b;
+    smooth_images(rng, 4, a);
+    smooth_images(rng, 4, b);
+    trainer.step(a, b);
+    const int expected = identity > 0 ? 3 : 2;
+    CHECK(runs_ab == expected);
+    CHECK(runs_ba == expected);
+  }
+}
+
 TEST_CASE("Pix2PixTrainer resumes bit for bit from a checkpoint file (dropout masks included)", "[translation][trainer][checkpoint]") {
   test::TempDir dir;
   Pix2PixRun whole, first, second;
@@ -367,9 +421,11 @@ TEST_CASE("translation trainers refuse bad shapes, wrong optimizers and the othe
   // A discriminator that sees the output alone is not pix2pix's.
   Discriminator<float> d1 = tiny_patch_d(1, 1);
   Adam<float> d1_opt(d1.parameters(), adam());
-  CHECK_THROWS_WITH(Pix2PixTrainer<float>(p.g, d1, p.g_opt, d1_opt), Catch::Contains("concatenated along the channels") && Catch::Contains("(1, 8, 8)"));
+  CHECK_THROWS_WITH(Pix2PixTrainer<float>(p.g, d1, p.g_opt, d1_opt),
+                    Catch::Contains("concatenated along the channels") && Catch::Contains("(1, 8, 8)"));
   CHECK_THROWS_WITH(Pix2PixTrainer<float>(p.g, p.d, p.d_opt, p.g_opt), Catch::Contains("generator optimizer holds parameter"));
-  CHECK_THROWS_WITH(CycleGanTrainer<float>(cy.g_ab, cy.g_ba, cy.d_a, cy.d_b, cy.o2, cy.o1, cy.o3, cy.o4), Catch::Contains("generator A->B optimizer"));
+  CHECK_THROWS_WITH(CycleGanTrainer<float>(cy.g_ab, cy.g_ba, cy.d_a, cy.d_b, cy.o2, cy.o1, cy.o3, cy.o4),
+                    Catch::Contains("generator A->B optimizer"));
   CHECK_THROWS_WITH(CycleGanTrainer<float>(cy.g_ab, cy.g_ba, cy.d_a, p.d, cy.o1, cy.o2, cy.o3, p.d_opt), Catch::Contains("shapes do not chain"));
   Pix2PixOptions bad;
   bad.lambda_l1 = -1;

@@ -105,7 +105,8 @@ class ImagePool {
   /// @throws io_error for a missing entry, a count above the pool's size, or images of another size.
   void load(const Checkpoint& c, const std::string& prefix, Index per_sample) {
     const std::int64_t count = detail::parse_step(c.text(prefix + ".count"), "ImagePool::load()", prefix + ".count");
-    if (count > size_) throw io_error("ImagePool::load(): " + prefix + ".count is " + std::to_string(count) + ", above the pool's size " + std::to_string(size_));
+    if (count > size_)
+      throw io_error("ImagePool::load(): " + prefix + ".count is " + std::to_string(count) + ", above the pool's size " + std::to_string(size_));
     std::vector<std::vector<Scalar>> stored;
     if (count > 0) {
       Tensor<Scalar> t(Shape{static_cast<Index>(count), per_sample});
@@ -122,14 +123,14 @@ class ImagePool {
 
 /// What one translation step did. Losses are as the papers weigh them.
 struct TranslationStats {
-  std::int64_t step = 0;     ///< 1-based step count
-  double d_loss = 0;         ///< the discriminator's loss (CycleGAN: D_A's plus D_B's); 0 without a discriminator
-  double d_real = 0;         ///< mean sigmoid of D's logits on real images (CycleGAN: the mean over both D)
-  double d_fake = 0;         ///< mean sigmoid of D's logits on generated images (likewise)
-  double g_adversarial = 0;  ///< the generators' adversarial loss (CycleGAN: the sum over both directions)
-  double reconstruction = 0; ///< pix2pix: lambda_l1 * L1(G(x), y); CycleGAN: lambda_cycle * (both cycle L1 losses)
-  double identity = 0;       ///< CycleGAN: lambda_identity * lambda_cycle * (both identity L1 losses); 0 for pix2pix
-  double g_loss = 0;         ///< g_adversarial + reconstruction + identity
+  std::int64_t step = 0;      ///< 1-based step count
+  double d_loss = 0;          ///< the discriminator's loss (CycleGAN: D_A's plus D_B's); 0 without a discriminator
+  double d_real = 0;          ///< mean sigmoid of D's logits on real images (CycleGAN: the mean over both D)
+  double d_fake = 0;          ///< mean sigmoid of D's logits on generated images (likewise)
+  double g_adversarial = 0;   ///< the generators' adversarial loss (CycleGAN: the sum over both directions)
+  double reconstruction = 0;  ///< pix2pix: lambda_l1 * L1(G(x), y); CycleGAN: lambda_cycle * (both cycle L1 losses)
+  double identity = 0;        ///< CycleGAN: lambda_identity * lambda_cycle * (both identity L1 losses); 0 for pix2pix
+  double g_loss = 0;          ///< g_adversarial + reconstruction + identity
 };
 
 /// pix2pix's options (Isola et al. 2017).
@@ -312,9 +313,9 @@ struct CycleGanOptions {
 ///
 /// step() follows the authors' order: first the generators' update (both discriminators frozen), then each
 /// discriminator's update on its real batch and a batch drawn from its ImagePool of generated images (made before
-/// the generators' update). Because a layer keeps the activations of its last forward only, G_BA is run twice on b
-/// (once for fake_a, once again before its backward): with BatchNorm its running statistics see b twice; with
-/// InstanceNorm (the default ResnetGenerator) and no dropout the second run is identical to the first.
+/// the generators' update). Each generator runs forward three times a step (twice without the identity term), as
+/// under PyTorch's autograd: each fake's backward is taken while its generator still holds the activations of the
+/// forward that made it, so dropout masks and BatchNorm statistics are those of that forward.
 /// D's loss is the sum of its real and fake terms (the authors halve it: moot under Adam up to its epsilon).
 /// Each generator and discriminator has its own optimizer (the authors chain both generators into one Adam, which
 /// acts per parameter and so is the same).
@@ -335,7 +336,8 @@ class CycleGanTrainer {
   /// @throws shape_error when the four models' shapes do not chain (g_ab: A -> B, g_ba: B -> A, d_a: A, d_b: B) or
   ///         the identity loss is on while A and B differ in shape; argument_error for bad weights or optimizers.
   CycleGanTrainer(ImageGenerator<Scalar>& g_ab, ImageGenerator<Scalar>& g_ba, Discriminator<Scalar>& d_a, Discriminator<Scalar>& d_b,
-                  Optimizer<Scalar>& g_ab_opt, Optimizer<Scalar>& g_ba_opt, Optimizer<Scalar>& d_a_opt, Optimizer<Scalar>& d_b_opt, CycleGanOptions o = {})
+                  Optimizer<Scalar>& g_ab_opt, Optimizer<Scalar>& g_ba_opt, Optimizer<Scalar>& d_a_opt, Optimizer<Scalar>& d_b_opt,
+                  CycleGanOptions o = {})
       : g_ab_(g_ab), g_ba_(g_ba), d_a_(d_a), d_b_(d_b), g_ab_opt_(g_ab_opt), g_ba_opt_(g_ba_opt), d_a_opt_(d_a_opt), d_b_opt_(d_b_opt), o_(o),
         rng_(o.seed), adv_(GanLoss<Scalar>(o.loss), adversarial(o), "CycleGanTrainer::step()"), pool_a_(o.pool_size), pool_b_(o.pool_size) {
     const std::string where = "CycleGanTrainer::CycleGanTrainer()";
@@ -346,7 +348,8 @@ class CycleGanTrainer {
       throw shape_error(where + ": shapes do not chain: G_AB " + a.str() + " -> " + b.str() + ", G_BA " + g_ba.input_shape().str() + " -> " +
                         g_ba.output_shape().str() + ", D_A takes " + d_a.input_shape().str() + ", D_B takes " + d_b.input_shape().str());
     if (o.lambda_identity > 0 && a != b)
-      throw shape_error(where + ": the identity loss needs A and B images of one shape, got " + a.str() + " and " + b.str() + " (set lambda_identity = 0)");
+      throw shape_error(where + ": the identity loss needs A and B images of one shape, got " + a.str() + " and " + b.str() +
+                        " (set lambda_identity = 0)");
     if (d_a.conditional() || d_b.conditional()) throw argument_error(where + ": the discriminators must not be conditioned on labels");
     detail::require_optimizer_of(g_ab_opt, g_ab, where, "generator A->B");
     detail::require_optimizer_of(g_ba_opt, g_ba, where, "generator B->A");
@@ -371,31 +374,32 @@ class CycleGanTrainer {
     g_ab_opt_.zero_grad();
     g_ba_opt_.zero_grad();
     const double w_cyc = o_.lambda_cycle, w_idt = o_.lambda_cycle * o_.lambda_identity;
-    // B -> A -> B, and G_AB's identity on b; G_AB's parameter gradients accumulate over its runs.
+    // Each generator runs three times (its fake, the other's cycle, its identity), and each fake's backward comes
+    // while its generator still holds that forward's activations: a layer keeps only its last forward's.
+    // B -> A -> B: fake_a = G_BA(b), G_AB(fake_a) against b; fake_a's gradient is the cycle's plus D_A's adversarial
+    // term, sent back through G_BA before it runs again. G_AB's parameter gradients accumulate over its runs.
+    double adv = 0;
     fake_a_.assign(g_ba_.forward(b));
     s.reconstruction += static_cast<double>(l1_loss(g_ab_.forward(fake_a_), b, grad_, w_cyc));
     grad_fake_a_.assign(g_ab_.backward(grad_));
-    if (w_idt > 0) {
+    grad_fake_a_.array() += adv_.generator_term(d_a_, fake_a_, nullptr, adv).array();
+    s.g_adversarial += adv;
+    g_ba_.backward(grad_fake_a_);
+    if (w_idt > 0) {  // G_AB's identity on b
       s.identity += static_cast<double>(l1_loss(g_ab_.forward(b), b, grad_, w_idt));
       g_ab_.backward(grad_);
     }
-    // A -> B -> A, and G_BA's identity on a.
-    fake_b_.assign(g_ab_.forward(a));  // G_AB's activations stay those of this run until its backward below
+    // A -> B -> A, the same way round, and G_BA's identity on a.
+    fake_b_.assign(g_ab_.forward(a));
     s.reconstruction += static_cast<double>(l1_loss(g_ba_.forward(fake_b_), a, grad_, w_cyc));
     grad_fake_b_.assign(g_ba_.backward(grad_));
+    grad_fake_b_.array() += adv_.generator_term(d_b_, fake_b_, nullptr, adv).array();
+    s.g_adversarial += adv;
+    g_ab_.backward(grad_fake_b_);
     if (w_idt > 0) {
       s.identity += static_cast<double>(l1_loss(g_ba_.forward(a), a, grad_, w_idt));
       g_ba_.backward(grad_);
     }
-    // The adversarial terms through the frozen discriminators, added to the cycle gradients.
-    double adv = 0;
-    grad_fake_b_.array() += adv_.generator_term(d_b_, fake_b_, nullptr, adv).array();
-    s.g_adversarial += adv;
-    g_ab_.backward(grad_fake_b_);
-    grad_fake_a_.array() += adv_.generator_term(d_a_, fake_a_, nullptr, adv).array();
-    s.g_adversarial += adv;
-    g_ba_.forward(b);  // again: G_BA has run on fake_b and a since
-    g_ba_.backward(grad_fake_a_);
     s.g_loss = s.g_adversarial + s.reconstruction + s.identity;
     double loss = s.g_loss;
     adv_.update(g_ab_opt_, &loss, 1, "generator A->B", step_);
