@@ -55,6 +55,19 @@ torch::Tensor read_mnist_images(const std::string& dir) {
 // Adam 1e-4, betas (0.9, 0.999).
 void report(const std::string& model, std::vector<double>& ms, int threads, long batch, long iters);
 
+// Times warmup + iters calls of step(i); returns the timed calls' milliseconds.
+template <typename Step>
+std::vector<double> timed_calls(long iters, long warmup, Step step) {
+  std::vector<double> ms;
+  for (long i = 0; i < warmup + iters; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    step(i);
+    const double dt = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    if (i >= warmup) ms.push_back(dt);
+  }
+  return ms;
+}
+
 // Times warmup + iters calls of step(real), each real batch gathered from a fresh permutation of data (as a training
 // loop over MNIST does); returns the timed iterations' milliseconds.
 template <typename Step>
@@ -62,16 +75,11 @@ std::vector<double> timed_loop(const torch::Tensor& data, long batch, long iters
   const int64_t count = data.size(0), per_epoch = count / batch;
   if (per_epoch < 1) data_error("the data set has fewer images than one batch");
   torch::Tensor order;
-  std::vector<double> ms;
-  for (long i = 0; i < warmup + iters; ++i) {
-    const auto t0 = std::chrono::steady_clock::now();
+  return timed_calls(iters, warmup, [&](long i) {
     const int64_t b = i % per_epoch;
     if (b == 0) order = torch::randperm(count);
     step(data.index_select(0, order.slice(0, b * batch, (b + 1) * batch)));
-    const double dt = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    if (i >= warmup) ms.push_back(dt);
-  }
-  return ms;
+  });
 }
 
 void run_srgan(const torch::Tensor& images, int threads, long batch, long iters, long warmup) {
@@ -111,18 +119,10 @@ void run_translation(const std::string& model, int threads, long batch, long ite
   const auto items = torch::rand({batch, 1, 32, 32}) * 2 - 1;
   const auto adam = torch::optim::AdamOptions(2e-4).betas({0.5, 0.999});
   std::vector<double> ms;
-  auto time = [&](auto&& step) {
-    for (long i = 0; i < warmup + iters; ++i) {
-      const auto t0 = std::chrono::steady_clock::now();
-      step();
-      const double dt = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-      if (i >= warmup) ms.push_back(dt);
-    }
-  };
   if (model == "pix2pix") {
     Sequential g = unet_generator(32), d = patch_discriminator(2, 32, false);
     torch::optim::Adam g_opt(g->parameters(), adam), d_opt(d->parameters(), adam);
-    time([&] {
+    ms = timed_calls(iters, warmup, [&](long) {
       const auto fake = g->forward(edges);
       d_opt.zero_grad();
       const auto d_real = d->forward(torch::cat({edges, items}, 1));
@@ -150,7 +150,7 @@ void run_translation(const std::string& model, int threads, long batch, long ite
       for (auto& p : net->parameters()) p.set_requires_grad(on);
     };
     auto lsgan = [](const torch::Tensor& logits, double target) { return torch::mse_loss(logits, torch::full_like(logits, target)); };
-    time([&] {
+    ms = timed_calls(iters, warmup, [&](long) {
       g_ab_opt.zero_grad();
       g_ba_opt.zero_grad();
       set_grad(d_a, false);
