@@ -37,6 +37,15 @@ struct TempDir {
   std::string file(const std::string& name) const { return (path / name).string(); }
 };
 
+/// 0, 1, 2, ... in the given shape: each element holds its own flat index, so an output says where every value
+/// came from.
+template <typename Scalar>
+ganpp::Tensor<Scalar> iota(const ganpp::Shape& s) {
+  ganpp::Tensor<Scalar> t(s);
+  for (ganpp::Index i = 0; i < t.size(); ++i) t[i] = static_cast<Scalar>(i);
+  return t;
+}
+
 /// The whole file as bytes (empty when it cannot be read).
 inline std::string read_bytes(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);

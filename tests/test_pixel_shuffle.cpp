@@ -8,18 +8,6 @@
 
 using namespace ganpp;
 
-namespace {
-
-// Each input element holds its own flat index, so the output says where every value came from.
-template <typename Scalar>
-Tensor<Scalar> iota(const Shape& s) {
-  Tensor<Scalar> t(s);
-  for (Index i = 0; i < t.size(); ++i) t[i] = static_cast<Scalar>(i);
-  return t;
-}
-
-}  // namespace
-
 TEMPLATE_TEST_CASE("PixelShuffle follows PyTorch's mapping out[n, c, h*r+i, w*r+j] = in[n, c*r*r + i*r + j, h, w]", "[layer][superres]", float, double) {
   SECTION("r = 2 on (1, 4, 1, 1): the four channels become one 2x2 block, row by row") {
     PixelShuffle<TestType> shuffle(2);
@@ -34,7 +22,7 @@ TEMPLATE_TEST_CASE("PixelShuffle follows PyTorch's mapping out[n, c, h*r+i, w*r+
   SECTION("r = 2 on (2, 8, 2, 3): every element against the formula") {
     const Index r = 2, c_out = 2, h_in = 2, w_in = 3;
     PixelShuffle<TestType> shuffle(r);
-    const Tensor<TestType> x = iota<TestType>(Shape{2, c_out * r * r, h_in, w_in});
+    const Tensor<TestType> x = test::iota<TestType>(Shape{2, c_out * r * r, h_in, w_in});
     const Tensor<TestType>& y = shuffle.forward(x);
     REQUIRE(y.shape() == Shape{2, c_out, h_in * r, w_in * r});
     for (Index n = 0; n < 2; ++n)
@@ -46,7 +34,7 @@ TEMPLATE_TEST_CASE("PixelShuffle follows PyTorch's mapping out[n, c, h*r+i, w*r+
   }
   SECTION("hand-written r = 3 row: (1, 9, 1, 2) -> (1, 1, 3, 6)") {
     PixelShuffle<TestType> shuffle(3);
-    const Tensor<TestType>& y = shuffle.forward(iota<TestType>(Shape{1, 9, 1, 2}));
+    const Tensor<TestType>& y = shuffle.forward(test::iota<TestType>(Shape{1, 9, 1, 2}));
     // in[0, k, 0, w] = 2k + w; output row i, column 3w + j holds channel 3i + j at w.
     const std::vector<TestType> expected{0, 2, 4, 1, 3, 5, 6, 8, 10, 7, 9, 11, 12, 14, 16, 13, 15, 17};
     REQUIRE(y.shape() == Shape{1, 1, 3, 6});
@@ -54,7 +42,7 @@ TEMPLATE_TEST_CASE("PixelShuffle follows PyTorch's mapping out[n, c, h*r+i, w*r+
   }
   SECTION("r = 1 is the identity") {
     PixelShuffle<TestType> shuffle(1);
-    const Tensor<TestType> x = iota<TestType>(Shape{2, 3, 2, 2});
+    const Tensor<TestType> x = test::iota<TestType>(Shape{2, 3, 2, 2});
     const Tensor<TestType>& y = shuffle.forward(x);
     CHECK(y.shape() == x.shape());
     CHECK(std::vector<TestType>(y.begin(), y.end()) == std::vector<TestType>(x.begin(), x.end()));
@@ -63,7 +51,7 @@ TEMPLATE_TEST_CASE("PixelShuffle follows PyTorch's mapping out[n, c, h*r+i, w*r+
 
 TEMPLATE_TEST_CASE("PixelShuffle's backward is the inverse rearrangement and honours set_input_grad", "[layer][superres]", float, double) {
   PixelShuffle<TestType> shuffle(2);
-  const Tensor<TestType> x = iota<TestType>(Shape{2, 8, 3, 2});
+  const Tensor<TestType> x = test::iota<TestType>(Shape{2, 8, 3, 2});
   const Tensor<TestType> y = [&] {
     Tensor<TestType> t;
     t.assign(shuffle.forward(x));

@@ -4,23 +4,10 @@
 #include "support.hpp"
 
 #include <cmath>
-#include <numeric>
 
 using namespace ganpp;
 using test::random_tensor;
 using test::require_gradients_match;
-
-namespace {
-
-// 0, 1, 2, ... in the given shape.
-template <typename Scalar>
-Tensor<Scalar> iota(const Shape& s) {
-  Tensor<Scalar> t(s);
-  std::iota(t.begin(), t.end(), Scalar(0));
-  return t;
-}
-
-}  // namespace
 
 // ---------------------------------------------------------------------------------------------------------------
 // InstanceNorm2d
@@ -125,7 +112,7 @@ TEST_CASE("gradient check: ReflectionPad2d", "[layer][gradcheck][translation]") 
 TEMPLATE_TEST_CASE("ReflectionPad2d(2) of a 3x3 image matches PyTorch's documented example", "[layer][translation]", float, double) {
   using S = TestType;
   ReflectionPad2d<S> pad(2);
-  const Tensor<S> x = iota<S>(Shape{1, 1, 3, 3});
+  const Tensor<S> x = test::iota<S>(Shape{1, 1, 3, 3});
   const Tensor<S>& y = pad.forward(x);
   REQUIRE(y.shape() == Shape{1, 1, 7, 7});
   const std::vector<S> expected{8, 7, 6, 7, 8, 7, 6,  //
@@ -140,7 +127,7 @@ TEMPLATE_TEST_CASE("ReflectionPad2d(2) of a 3x3 image matches PyTorch's document
   // (left, right, top, bottom) = (1, 0, 2, 1) on a 3x3, second plane of a batch.
   ReflectionPad2d<S> uneven(1, 0, 2, 1);
   CHECK(uneven.name() == "ReflectionPad2d(1, 0, 2, 1)");
-  const Tensor<S> x2 = iota<S>(Shape{1, 2, 3, 3});
+  const Tensor<S> x2 = test::iota<S>(Shape{1, 2, 3, 3});
   const Tensor<S>& z = uneven.forward(x2);
   REQUIRE(z.shape() == Shape{1, 2, 6, 4});
   const std::vector<S> expected2{16, 15, 16, 17,  //
@@ -232,7 +219,7 @@ TEMPLATE_TEST_CASE("Upsample bilinear on a 2x2 input follows PyTorch's align_cor
 
 TEMPLATE_TEST_CASE("Upsample nearest repeats each pixel scale x scale times", "[layer][translation]", float, double) {
   using S = TestType;
-  const Tensor<S> x = iota<S>(Shape{2, 3, 2, 3});
+  const Tensor<S> x = test::iota<S>(Shape{2, 3, 2, 3});
   Upsample<S> up(3);
   CHECK(up.name() == "Upsample(3, nearest)");
   const Tensor<S>& y = up.forward(x);
