@@ -21,4 +21,13 @@ if [ -z "${OPENBLAS_CORETYPE:-}" ]; then
   fi
 else
   echo "OpenBLAS core: $OPENBLAS_CORETYPE (OPENBLAS_CORETYPE)" >&2
+  # Kept as set, but a core narrower than the CPU's vectors measures the peers below their best: on a 2-core AVX-512
+  # AMD EPYC (family 26) whose environment set Haswell, libtorch's mlp iteration took 10-43% longer and its dcgan
+  # iteration 7-72% longer than with SkylakeX (4 alternating rounds; docs/performance.md).
+  if grep -qw avx512f /proc/cpuinfo && grep -qw avx512bw /proc/cpuinfo && grep -qw avx512vl /proc/cpuinfo; then
+    case "$OPENBLAS_CORETYPE" in
+      SkylakeX | CooperLake | SapphireRapids) ;;
+      *) echo "warning: this CPU has AVX-512 and OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE does not use it; for the peers at their best run with OPENBLAS_CORETYPE=SkylakeX" >&2 ;;
+    esac
+  fi
 fi
