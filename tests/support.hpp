@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <ganpp/ganpp.hpp>
 
+#include <unistd.h>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -13,7 +14,6 @@
 #include <fstream>
 #include <iterator>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 namespace test {
@@ -23,9 +23,8 @@ struct TempDir {
   std::filesystem::path path;
   TempDir() {
     static int counter = 0;
-    path = std::filesystem::temp_directory_path() /
-           ("ganpp-test-" + std::to_string(::getpid()) + "-" + std::to_string(++counter) + "-" +
-            std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+    path = std::filesystem::temp_directory_path() / ("ganpp-test-" + std::to_string(::getpid()) + "-" + std::to_string(++counter) + "-" +
+                                                     std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
     std::filesystem::create_directories(path);
   }
   ~TempDir() {
@@ -175,13 +174,10 @@ struct Gan {
 
   explicit Gan(ganpp::TrainerOptions o = {}, double g_lr = 1e-3, double d_lr = 1e-3)
       : Gan(mlp<float>(4, 32, 1), mlp<float>(1, 32, 1), o, g_lr, d_lr) {}
-  Gan(ganpp::Sequential<float> g_net, ganpp::Sequential<float> d_net, ganpp::TrainerOptions o = {}, double g_lr = 1e-3,
-      double d_lr = 1e-3, std::uint64_t init_seed = 1)
-      : g(std::move(g_net), ganpp::Shape{4}),
-        d(std::move(d_net), ganpp::Shape{1}),
-        g_opt(g.parameters(), {g_lr, 0.5, 0.999}),
-        d_opt(d.parameters(), {d_lr, 0.5, 0.999}),
-        trainer(g, d, g_opt, d_opt, o) {
+  Gan(ganpp::Sequential<float> g_net, ganpp::Sequential<float> d_net, ganpp::TrainerOptions o = {}, double g_lr = 1e-3, double d_lr = 1e-3,
+      std::uint64_t init_seed = 1)
+      : g(std::move(g_net), ganpp::Shape{4}), d(std::move(d_net), ganpp::Shape{1}), g_opt(g.parameters(), {g_lr, 0.5, 0.999}),
+        d_opt(d.parameters(), {d_lr, 0.5, 0.999}), trainer(g, d, g_opt, d_opt, o) {
     g.reset_parameters(ganpp::Init::torch_default, init_seed);
     d.reset_parameters(ganpp::Init::torch_default, init_seed + 1);
   }

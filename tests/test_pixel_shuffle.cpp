@@ -8,7 +8,8 @@
 
 using namespace ganpp;
 
-TEMPLATE_TEST_CASE("PixelShuffle follows PyTorch's mapping out[n, c, h*r+i, w*r+j] = in[n, c*r*r + i*r + j, h, w]", "[layer][superres]", float, double) {
+TEMPLATE_TEST_CASE("PixelShuffle follows PyTorch's mapping out[n, c, h*r+i, w*r+j] = in[n, c*r*r + i*r + j, h, w]", "[layer][superres]", float,
+                   double) {
   SECTION("r = 2 on (1, 4, 1, 1): the four channels become one 2x2 block, row by row") {
     PixelShuffle<TestType> shuffle(2);
     const Tensor<TestType> x(Shape{1, 4, 1, 1}, std::vector<TestType>{10, 11, 12, 13});

@@ -17,7 +17,7 @@ TEST_CASE("gradient check: InstanceNorm2d with and without affine, train and eva
   require_gradients_match(plain, Shape{2, 3, 3, 4});
   require_gradients_match(affine, Shape{3, 2, 2, 3});
   require_gradients_match(affine, Shape{1, 2, 1, 5});  // a single row still has 5 values per plane
-  affine.eval();  // no running statistics: eval mode is the same function
+  affine.eval();                                       // no running statistics: eval mode is the same function
   require_gradients_match(affine, Shape{2, 2, 3, 3});
 }
 
@@ -238,9 +238,11 @@ TEMPLATE_TEST_CASE("Upsample nearest repeats each pixel scale x scale times", "[
 TEMPLATE_TEST_CASE("Upsample rejects bad shapes and factors", "[layer][errors][translation]", float, double) {
   using S = TestType;
   Upsample<S> up(2, UpsampleMode::bilinear);
-  CHECK_THROWS_WITH(up.forward(Tensor<S>(Shape{2, 12})), Catch::Contains("Upsample(2, bilinear)::forward()") && Catch::Contains("(N, C, H, W) or (N, C, L)") && Catch::Contains("(2, 12)"));
+  CHECK_THROWS_WITH(up.forward(Tensor<S>(Shape{2, 12})), Catch::Contains("Upsample(2, bilinear)::forward()") &&
+                                                             Catch::Contains("(N, C, H, W) or (N, C, L)") && Catch::Contains("(2, 12)"));
   up.forward(Tensor<S>(Shape{1, 1, 2, 2}));
-  CHECK_THROWS_WITH(up.backward(Tensor<S>(Shape{1, 1, 2, 2})), Catch::Contains("Upsample(2, bilinear)::backward()") && Catch::Contains("(1, 1, 4, 4)"));
+  CHECK_THROWS_WITH(up.backward(Tensor<S>(Shape{1, 1, 2, 2})),
+                    Catch::Contains("Upsample(2, bilinear)::backward()") && Catch::Contains("(1, 1, 4, 4)"));
   CHECK_THROWS_AS(Upsample<S>(0), argument_error);
   up.set_input_grad(false);
   CHECK(up.backward(Tensor<S>(Shape{1, 1, 4, 4})).size() == 0);
