@@ -217,8 +217,8 @@ class ConvBase : public Layer<Scalar> {
   }
   /// weight_grad_ (K x C) += unfolded^T (K x line) * per_channel (line x C), for an unfolded image (line x K) and a
   /// channel-major tensor (line x C). Computed as its transpose, per_channel^T * unfolded, into scratch: the
-  /// product then packs the large unfolded matrix as Eigen's right operand, column by column, where as the
-  /// transposed left operand its packing took more time than the arithmetic on shapes like SRGAN's (K = 288, C = 32).
+  /// product then packs the large unfolded matrix as Eigen's right operand, column by column; as the
+  /// transposed left operand, its packing took more time than the arithmetic on shapes like SRGAN's (K = 288, C = 32).
   template <typename UnfoldedMap, typename PerChannelMap>
   void accumulate_weight_grad(const UnfoldedMap& unfolded, const PerChannelMap& per_channel) {
     const Index k = unfolded.cols(), c = per_channel.cols();
